@@ -1,0 +1,37 @@
+"""The `layerlab` command: `layerlab serve [--host H] [--port P] [--data-dir D]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import uvicorn
+
+from app.config import Settings
+from app.main import create_app
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="layerlab", description="LayerLab: neural networks without code.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="Migrate the database and serve the web app.")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1, or LAYERLAB_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 8000, or LAYERLAB_PORT)")
+    serve.add_argument("--data-dir", type=Path, help="data directory (default ./data, or LAYERLAB_DATA_DIR)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    overrides = {
+        key: value
+        for key, value in {"host": args.host, "port": args.port, "data_dir": args.data_dir}.items()
+        if value is not None
+    }
+    settings = Settings(**overrides)
+    print(f"LayerLab at http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

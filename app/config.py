@@ -1,0 +1,63 @@
+"""Settings, read from the environment with the prefix ``LAYERLAB_``.
+
+Every setting is data: a name, a default and a help text (its ``description``).
+The README's configuration table is checked against this class by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAYERLAB_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Directory for the SQLite database, uploaded datasets and models.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; empty means SQLite at `<data_dir>/layerlab.db`.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
+        description="Host header values accepted (guards against DNS rebinding).",
+    )
+    max_upload_mb: float = Field(
+        default=200, gt=0, description="Largest CSV upload accepted, in megabytes."
+    )
+    max_rows: int = Field(default=5_000_000, ge=1, description="Most data rows in one dataset.")
+    max_columns: int = Field(default=500, ge=2, description="Most columns in one dataset.")
+    workers: int = Field(
+        default_factory=_default_workers,
+        ge=0,
+        description="Training worker processes; default one per core, 0 runs none.",
+    )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'layerlab.db').resolve()}"
+
+    def prepare_directories(self) -> None:
+        self.datasets_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,90 @@
+"""Datasets: the stored file and its row are written together or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.data.csv_reader import CsvLimits, read_csv_file
+from app.data.profiling import profile_frame
+from app.db.models import Dataset
+
+HASH_CHUNK_BYTES = 1 << 20
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _display_name(original_name: str) -> str:
+    # Keep only the last path component a browser might send, and cap its length.
+    name = original_name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (name or "upload.csv")[:255]
+
+
+def store_dataset(
+    *,
+    session: Session,
+    datasets_dir: Path,
+    upload_path: Path,
+    original_name: str,
+    limits: CsvLimits,
+) -> Dataset:
+    """Read and profile an uploaded file, then move it into place and commit its row.
+
+    Raises ``CsvError`` for a file that cannot be used; the upload file is then
+    left for the caller to delete, and nothing is stored.
+    """
+    parsed = read_csv_file(upload_path, limits)
+    profile = profile_frame(parsed.frame)
+    stored_name = f"{secrets.token_hex(16)}.csv"
+    final_path = datasets_dir / stored_name
+    dataset = Dataset(
+        name=_display_name(original_name),
+        stored_name=stored_name,
+        size_bytes=upload_path.stat().st_size,
+        sha256=_sha256(upload_path),
+        row_count=len(parsed.frame),
+        column_count=len(parsed.frame.columns),
+        read_options=parsed.options.to_dict(),
+        notices=list(parsed.notices),
+        profile=profile.to_dict(),
+    )
+    session.add(dataset)
+    session.flush()
+    upload_path.replace(final_path)
+    try:
+        session.commit()
+    except BaseException:
+        final_path.unlink(missing_ok=True)
+        raise
+    return dataset
+
+
+def list_datasets(*, session: Session) -> Sequence[Dataset]:
+    return session.scalars(select(Dataset).order_by(Dataset.created_at.desc(), Dataset.id.desc())).all()
+
+
+def get_dataset(*, session: Session, dataset_id: int) -> Dataset | None:
+    return session.get(Dataset, dataset_id)
+
+
+def dataset_path(*, datasets_dir: Path, dataset: Dataset) -> Path:
+    return datasets_dir / dataset.stored_name
+
+
+def delete_dataset(*, session: Session, datasets_dir: Path, dataset: Dataset) -> None:
+    """Delete the row first; the file goes only once the delete has committed."""
+    path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
+    session.delete(dataset)
+    session.commit()
+    path.unlink(missing_ok=True)

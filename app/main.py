@@ -1,0 +1,49 @@
+"""create_app(settings): routers, static files, and a lifespan that migrates the database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.config import Settings
+from app.db.migrations import upgrade_to_head
+from app.db.session import make_engine, make_session_factory
+from app.web import api_datasets, pages
+from app.web.errors import install_error_handlers
+from app.web.security import SecurityMiddleware
+from app.web.templating import make_templates
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.prepare_directories()
+        upgrade_to_head(settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url)
+        app.state.session_factory = make_session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="LayerLab",
+        summary="Build, train and inspect neural networks on tabular data without code.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_datasets.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,60 @@
+"""JSON API for datasets: upload, samples, list, one, delete."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+
+from app.data.csv_reader import CsvError
+from app.data.samples import sample_datasets
+from app.db.datasets import delete_dataset, list_datasets
+from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
+from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.serializers import dataset_detail, dataset_summary
+from app.web.uploads import UploadError
+
+router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def upload_dataset(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+    try:
+        dataset = await dataset_from_upload(request, settings, session)
+    except UploadError as exc:
+        raise HTTPException(exc.status_code, exc.detail) from exc
+    except CsvError as exc:
+        raise HTTPException(422, exc.message) from exc
+    return dataset_detail(dataset)
+
+
+@router.get("/samples")
+def list_samples() -> list[dict[str, Any]]:
+    return [asdict(sample) for sample in sample_datasets()]
+
+
+@router.post("/samples/{key}", status_code=status.HTTP_201_CREATED)
+async def add_sample(key: str, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+    try:
+        dataset = await dataset_from_sample(key, settings, session)
+    except KeyError as exc:
+        raise HTTPException(404, f"There is no sample dataset called {key!r}.") from exc
+    return dataset_detail(dataset)
+
+
+@router.get("")
+def list_all(session: SessionDep) -> list[dict[str, Any]]:
+    return [dataset_summary(dataset) for dataset in list_datasets(session=session)]
+
+
+@router.get("/{dataset_id}")
+def one(dataset_id: int, session: SessionDep) -> dict[str, Any]:
+    return dataset_detail(dataset_or_404(session, dataset_id))
+
+
+@router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete(dataset_id: int, settings: SettingsDep, session: SessionDep) -> None:
+    dataset = dataset_or_404(session, dataset_id)
+    delete_dataset(session=session, datasets_dir=settings.datasets_dir, dataset=dataset)

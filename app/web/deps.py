@@ -1,0 +1,33 @@
+"""FastAPI dependencies as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db.datasets import get_dataset
+from app.db.models import Dataset
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def dataset_or_404(session: Session, dataset_id: int) -> Dataset:
+    dataset = get_dataset(session=session, dataset_id=dataset_id)
+    if dataset is None:
+        raise HTTPException(404, f"There is no dataset {dataset_id}.")
+    return dataset

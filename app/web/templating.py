@@ -1,0 +1,78 @@
+"""Jinja2 templates and the filters that format numbers, sizes and times for people."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+KIND_LABELS = {
+    "numeric": "numeric",
+    "integer": "integer",
+    "boolean": "yes / no",
+    "categorical": "categorical",
+    "text": "text",
+    "datetime": "date / time",
+    "id": "ID-like",
+    "constant": "constant",
+}
+
+
+def significant(value: Any, digits: int = 3) -> str:
+    """3 significant digits with thousands separators: 1234.5 → '1,235', 0.012345 → '0.0123'."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude >= digits - 1:
+        return f"{round(value):,}"
+    decimals = digits - 1 - magnitude
+    return f"{value:,.{decimals}f}"
+
+
+def count(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else significant(value)
+
+
+def filesize(size: int) -> str:
+    units = ["bytes", "KB", "MB", "GB"]
+    amount = float(size)
+    for unit in units:
+        if amount < 1024 or unit == units[-1]:
+            return f"{amount:.0f} {unit}" if unit == "bytes" else f"{significant(amount)} {unit}"
+        amount /= 1024
+    return f"{size} bytes"
+
+
+def time_ago(moment: datetime, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "min")):
+        if seconds >= size:
+            amount = seconds // size
+            return f"{amount} {unit}{'s' if amount > 1 and unit != 'min' else ''} ago"
+    return "just now"
+
+
+def percent(part: int, whole: int) -> str:
+    return "0 %" if not whole else f"{100 * part / whole:.0f} %"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.filters.update(
+        significant=significant, count=count, filesize=filesize, time_ago=time_ago, percent=percent
+    )
+    templates.env.globals["kind_labels"] = KIND_LABELS
+    return templates

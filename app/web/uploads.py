@@ -1,0 +1,119 @@
+"""Stream a multipart upload's `file` part straight to disk, enforcing the size limit.
+
+Starlette's form parser would spool the whole body before we could look at its
+size; this reads the request stream chunk by chunk and stops at the limit.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # headers and boundaries around the file part
+
+
+class UploadError(Exception):
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    path: Path
+    filename: str
+    size: int
+
+
+def _megabytes(limit_bytes: int) -> str:
+    return f"{limit_bytes / (1024 * 1024):g} MB"
+
+
+_CALLBACKS = (
+    "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
+    "on_headers_finished", "on_part_data", "on_part_end",
+)
+
+
+class _FilePartCollector:
+    """Callbacks for MultipartParser that keep the part named `file`."""
+
+    def __init__(self, sink: IO[bytes], limit_bytes: int) -> None:
+        self.sink = sink
+        self.limit_bytes = limit_bytes
+        self.size = 0
+        self.filename: str | None = None
+        self._headers: dict[bytes, bytes] = {}
+        self._field = b""
+        self._value = b""
+        self._in_file = False
+
+    def on_part_begin(self) -> None:
+        self._headers = {}
+        self._in_file = False
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._field.lower()] = self._value
+        self._field = self._value = b""
+
+    def on_headers_finished(self) -> None:
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        if params.get(b"name") == b"file" and self.filename is None:
+            self._in_file = True
+            self.filename = params.get(b"filename", b"upload.csv").decode("utf-8", "replace")
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._in_file:
+            return
+        self.size += end - start
+        if self.size > self.limit_bytes:
+            raise UploadError(413, f"The file is larger than the {_megabytes(self.limit_bytes)} limit.")
+        self.sink.write(data[start:end])
+
+    def on_part_end(self) -> None:
+        self._in_file = False
+
+
+async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: int) -> ReceivedFile:
+    """Write the request's `file` part to a temporary file in `temp_dir` and return it.
+
+    The caller owns the returned file and must delete or move it.
+    """
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or b"boundary" not in params:
+        raise UploadError(415, "Send the CSV as a multipart form upload with a field named \"file\".")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise UploadError(413, f"The file is larger than the {_megabytes(limit_bytes)} limit.")
+
+    handle = tempfile.NamedTemporaryFile(dir=temp_dir, prefix="upload-", suffix=".part", delete=False)
+    path = Path(handle.name)
+    try:
+        with handle:
+            collector = _FilePartCollector(handle, limit_bytes)
+            callbacks = {name: getattr(collector, name) for name in _CALLBACKS}
+            parser = MultipartParser(params[b"boundary"], callbacks)  # type: ignore[arg-type]
+            async for chunk in request.stream():
+                parser.write(chunk)
+            parser.finalize()
+        if collector.filename is None:
+            raise UploadError(400, "The upload has no field named \"file\"; choose a CSV file to send.")
+        return ReceivedFile(path=path, filename=collector.filename, size=collector.size)
+    except UploadError:
+        path.unlink(missing_ok=True)
+        raise
+    except Exception as exc:  # a malformed multipart body
+        path.unlink(missing_ok=True)
+        raise UploadError(400, "The upload was cut short or is not a valid form upload; try again.") from exc

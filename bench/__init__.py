@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`. Each module's `main()` prints one section of ratios."""

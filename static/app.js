@@ -1,0 +1,44 @@
+// LayerLab's small behaviours: drag-and-drop upload and its progress bar.
+// No inline scripts anywhere (the Content-Security-Policy forbids them).
+(function () {
+  "use strict";
+
+  function setUpUpload(form) {
+    const input = form.querySelector("input[type=file]");
+    const progress = document.getElementById("upload-progress");
+    const progressText = document.getElementById("upload-progress-text");
+    const submit = () => { if (input.files.length) form.requestSubmit(); };
+
+    input.addEventListener("change", submit);
+    ["dragenter", "dragover"].forEach((type) => form.addEventListener(type, (event) => {
+      event.preventDefault();
+      form.classList.add("dragging");
+    }));
+    ["dragleave", "drop"].forEach((type) => form.addEventListener(type, () => form.classList.remove("dragging")));
+    form.addEventListener("drop", (event) => {
+      event.preventDefault();
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      input.files = event.dataTransfer.files;
+      submit();
+    });
+
+    form.addEventListener("htmx:beforeRequest", () => {
+      progress.removeAttribute("value");
+      progressText.textContent = "Uploading…";
+      document.getElementById("upload-status").replaceChildren();
+    });
+    form.addEventListener("htmx:xhr:progress", (event) => {
+      const { loaded, total } = event.detail;
+      if (!total) return;
+      const share = Math.round((100 * loaded) / total);
+      progress.value = share;
+      progressText.textContent = share < 100 ? `Uploading… ${share} %` : "Reading and profiling the file…";
+    });
+    form.addEventListener("htmx:afterRequest", () => { input.value = ""; });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("upload-form");
+    if (form) setUpUpload(form);
+  });
+})();
