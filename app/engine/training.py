@@ -6,9 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import math
+import time
+
 import numpy as np
 
+from app.engine.losses import LOSSES, OUTPUT_OF_LOSS
+from app.engine.metrics import RunningMetric
 from app.engine.network import Network
+from app.engine.optimizers import make_optimizer
+from app.engine.schedules import make_schedule
 
 StopReason = Literal["completed", "early_stopping", "cancelled", "diverged"]
 
@@ -92,8 +99,201 @@ def fit(
     """Train ``net`` in place and report how it went.
 
     X_train: (n, n_inputs); y_train: see the package docstring for its shape by loss.
+    loss: "binary_crossentropy" (needs a sigmoid output), "categorical_crossentropy"
+        (softmax), "mse" / "mae" / "huber" (linear).
     metric: "accuracy" or "r2"; by default accuracy for cross-entropy, R² otherwise.
     on_epoch: called after every epoch with its EpochReport.
     should_stop: polled before every epoch and every 256 minibatches; True cancels.
+    Early stopping and the learning-rate schedule watch the validation loss,
+    or the training loss when there is no validation data.
     """
-    raise NotImplementedError
+    config = config or TrainingConfig()
+    _check_config(config)
+    if loss not in LOSSES:
+        raise ValueError(f"Unknown loss {loss!r}; choose from {', '.join(LOSSES)}.")
+    if net.output != OUTPUT_OF_LOSS[loss]:
+        raise ValueError(f"The {loss} loss needs a {OUTPUT_OF_LOSS[loss]} output, not {net.output}.")
+    classification = loss.endswith("crossentropy")
+    metric = metric or ("accuracy" if classification else "r2")
+    if (metric == "accuracy") != classification:
+        raise ValueError(f"The {metric} metric does not fit the {loss} loss.")
+    X = _inputs(net, X_train)
+    y = _targets(net, y_train, loss, len(X))
+    validation = None
+    if X_val is not None and y_val is not None and len(X_val):
+        X_v = _inputs(net, X_val)
+        validation = (X_v, _targets(net, y_val, loss, len(X_v)))
+    class_weights = _class_weights(net, config.class_weights, loss)
+
+    rng = np.random.default_rng(config.seed)
+    net.set_rng(rng)
+    optimizer = make_optimizer(config.optimizer, net.n_parameters, net.dtype, config.learning_rate,
+                               config.weight_decay, net.n_decayed, config.momentum)
+    schedule = make_schedule(config.schedule, config.learning_rate, epochs=config.epochs,
+                             step_size=config.step_size, factor=config.decay_factor,
+                             patience=config.plateau_patience, min_rate=config.min_learning_rate)
+    train_metric = RunningMetric(metric, y)
+    val_metric = RunningMetric(metric, validation[1]) if validation else None
+    loss_function = LOSSES[loss]
+    params, grads = net.params, net.grads
+    clip_squared = None if config.clip_norm is None else float(config.clip_norm) ** 2
+    n, batch_size = len(X), min(config.batch_size, len(X))
+    X_shuffled, y_shuffled = np.empty_like(X), np.empty_like(y)
+
+    result = TrainingResult()
+    best_loss, waited = math.inf, 0
+    best_params, best_state = params.copy(), net.state.copy()
+    epoch = 0
+    # Overflow is expected when training diverges, and caught below by explicit
+    # finiteness checks that name the cause; NumPy's warnings would only be noise.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        while result.stop_reason == "completed" and epoch < config.epochs:
+            if should_stop is not None and should_stop():
+                result.stop_reason = "cancelled"
+                break
+            epoch += 1
+            started = time.perf_counter()
+            order = rng.permutation(n)
+            # One gather per epoch, so that every minibatch is a contiguous view.
+            np.take(X, order, axis=0, out=X_shuffled)
+            np.take(y, order, axis=0, out=y_shuffled)
+            train_metric.reset()
+            total_loss = 0.0
+            for batch, start in enumerate(range(0, n, batch_size)):
+                if batch % 256 == 255 and should_stop is not None and should_stop():
+                    result.stop_reason = "cancelled"
+                    break
+                xb, yb = X_shuffled[start:start + batch_size], y_shuffled[start:start + batch_size]
+                outputs = net.forward(xb, training=True)
+                batch_loss, delta = loss_function(outputs, yb, class_weights)
+                if not math.isfinite(batch_loss):
+                    _diverged(result, "loss", batch_loss, epoch)
+                    break
+                train_metric.add(outputs, yb)
+                total_loss += batch_loss * len(xb)
+                net.backward(delta)
+                squared_norm = float(np.dot(grads, grads))
+                if not math.isfinite(squared_norm):
+                    _diverged(result, "gradients", squared_norm, epoch)
+                    break
+                if clip_squared is not None and squared_norm > clip_squared:
+                    grads *= math.sqrt(clip_squared / squared_norm)
+                optimizer.step(params, grads)
+            if result.stop_reason != "completed":
+                break
+            train_loss = total_loss / n
+            val_loss = val_score = None
+            if validation and val_metric:
+                val_loss, val_score = _evaluate(net, *validation, loss, class_weights, val_metric)
+                if not math.isfinite(val_loss):
+                    _diverged(result, "validation loss", val_loss, epoch)
+                    break
+            report = EpochReport(epoch, train_loss, val_loss, train_metric.value(), val_score,
+                                 time.perf_counter() - started)
+            result.history.append(report)
+            if on_epoch is not None:
+                on_epoch(report)
+            monitored = val_loss if val_loss is not None else train_loss
+            if monitored < best_loss:
+                best_loss, waited, result.best_epoch = monitored, 0, epoch
+                np.copyto(best_params, params)
+                np.copyto(best_state, net.state)
+            else:
+                waited += 1
+                if config.early_stopping_patience is not None and waited >= config.early_stopping_patience:
+                    result.stop_reason = "early_stopping"
+            optimizer.learning_rate = schedule.rate(epoch, monitored)
+
+    restore = result.stop_reason == "diverged" or (
+        config.early_stopping_patience is not None and result.best_epoch >= 1)
+    if restore:
+        np.copyto(params, best_params)
+        np.copyto(net.state, best_state)
+    if not result.message:
+        result.message = _message(result, epoch, config.early_stopping_patience)
+    return result
+
+
+def _check_config(config: TrainingConfig) -> None:
+    if config.batch_size < 1:
+        raise ValueError(f"The batch size must be at least 1, not {config.batch_size}.")
+    if config.epochs < 1:
+        raise ValueError(f"Training needs at least 1 epoch, not {config.epochs}.")
+    if config.early_stopping_patience is not None and config.early_stopping_patience < 1:
+        raise ValueError("The early-stopping patience must be at least 1 epoch (or None).")
+    if config.clip_norm is not None and not config.clip_norm > 0.0:
+        raise ValueError(f"The gradient clipping norm must be positive, not {config.clip_norm}.")
+
+
+def _inputs(net: Network, X: np.ndarray) -> np.ndarray:
+    X = net.check_inputs(X)
+    if not len(X):
+        raise ValueError("There are no rows to train on.")
+    if not np.isfinite(X).all():
+        raise ValueError("The inputs contain missing or infinite values; impute or drop them first.")
+    return X
+
+
+def _targets(net: Network, y: np.ndarray, loss: str, n: int) -> np.ndarray:
+    """y in the shape the loss takes: (n,) class indices or (n, n_outputs) floats."""
+    y = np.asarray(y)
+    if len(y) != n:
+        raise ValueError(f"There are {n} rows of inputs but {len(y)} targets.")
+    if loss == "categorical_crossentropy":
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1 or not np.array_equal(y, np.round(y)):
+            raise ValueError("Class targets must be whole-number class indices, shape (n,).")
+        y = y.astype(np.intp)
+        if y.min() < 0 or y.max() >= net.n_outputs:
+            raise ValueError(f"Class indices must lie between 0 and {net.n_outputs - 1}.")
+        return y
+    y = np.ascontiguousarray(y, dtype=net.dtype).reshape(n, -1)
+    if y.shape[1] != net.n_outputs:
+        raise ValueError(f"Expected {net.n_outputs} target column(s), got {y.shape[1]}.")
+    if not np.isfinite(y).all():
+        raise ValueError("The targets contain missing or infinite values.")
+    if loss == "binary_crossentropy" and (y.min() < 0.0 or y.max() > 1.0):
+        raise ValueError("Binary targets must be 0 or 1.")
+    return y
+
+
+def _class_weights(net: Network, weights: list[float] | None, loss: str) -> np.ndarray | None:
+    if weights is None:
+        return None
+    expected = {"binary_crossentropy": 2, "categorical_crossentropy": net.n_outputs}.get(loss)
+    if expected is None:
+        raise ValueError("Class weights apply to classification only.")
+    array = np.asarray(weights, dtype=net.dtype)
+    if array.shape != (expected,) or not (np.isfinite(array).all() and (array >= 0.0).all()):
+        raise ValueError(f"Expected {expected} non-negative class weights, one per class.")
+    return array
+
+
+def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str,
+              class_weights: np.ndarray | None, metric: RunningMetric) -> tuple[float, float]:
+    """Mean loss and metric over (X, y) in inference mode, in chunks to bound memory."""
+    metric.reset()
+    total, chunk = 0.0, 8192
+    for start in range(0, len(X), chunk):
+        outputs = net.forward(X[start:start + chunk])
+        yb = y[start:start + chunk]
+        total += LOSSES[loss](outputs, yb, class_weights)[0] * len(outputs)
+        metric.add(outputs, yb)
+    return total / len(X), metric.value()
+
+
+def _diverged(result: TrainingResult, what: str, value: float, epoch: int) -> None:
+    result.stop_reason = "diverged"
+    kind = "NaN (not a number)" if math.isnan(value) else "infinite"
+    result.message = (f"The {what} became {kind} at epoch {epoch}; try a smaller learning rate"
+                      f"{' or gradient clipping' if what == 'gradients' else ''}.")
+
+
+def _message(result: TrainingResult, epoch: int, patience: int | None) -> str:
+    if result.stop_reason == "early_stopping":
+        return (f"Stopped early at epoch {epoch}: the validation loss had not improved for "
+                f"{patience} epochs; kept the weights of epoch {result.best_epoch}.")
+    if result.stop_reason == "cancelled":
+        return f"Cancelled during epoch {epoch}." if epoch else "Cancelled before training began."
+    return f"Trained for {epoch} epochs."

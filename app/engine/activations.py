@@ -1,0 +1,163 @@
+"""Activation functions and their derivatives, as registries of small functions.
+
+``ACTIVATIONS[name](z, out)`` writes f(z) into ``out`` (which may be ``z`` itself)
+and returns it. ``DERIVATIVES[name](z, a, delta)`` multiplies the upstream
+gradient ``delta`` in place by f'(z), given the input ``z`` and the output ``a``,
+and returns it. Every derivative except GELU's reads only the output ``a``, so
+those activations may overwrite their input (``INPLACE``): that saves a buffer
+and a pass over memory per layer. All arrays are (n_samples, n_units).
+
+Scalars here are Python floats on purpose: a NumPy float64 scalar would turn
+float32 arithmetic into float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Activation = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Derivative = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+_GELU_C = 0.7978845608028654  # sqrt(2 / pi)
+_GELU_K = 0.044715
+
+
+def linear(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    if out is not z:
+        np.copyto(out, z)
+    return out
+
+
+def relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0, out=out)
+
+
+def leaky_relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # max(z, 0.01 z) is z for z > 0 and 0.01 z otherwise.
+    return np.maximum(z, z * LEAKY_SLOPE, out=out)
+
+
+def elu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # expm1 of min(z, 0): exp never sees a large positive input, so never overflows.
+    negative = np.expm1(np.minimum(z, 0.0))
+    negative *= ELU_ALPHA
+    return np.maximum(z, negative, out=out)
+
+
+def gelu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # The tanh approximation (as PyTorch's approximate="tanh"); NumPy has no erf.
+    inner = z * z
+    inner *= _GELU_K
+    inner += 1.0
+    inner *= z
+    inner *= _GELU_C
+    np.tanh(inner, out=inner)
+    inner += 1.0
+    inner *= 0.5
+    return np.multiply(z, inner, out=out)
+
+
+def tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # 1 / (1 + e^-z) = exp(-log(1 + e^-z)); logaddexp never overflows.
+    np.logaddexp(0.0, -z, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+def softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # Shifting by the row maximum keeps exp in range without changing the result.
+    np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def linear_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    return delta
+
+
+def relu_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    return np.multiply(delta, a > 0.0, out=delta)
+
+
+def leaky_relu_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    one, slope = a.dtype.type(1.0), a.dtype.type(LEAKY_SLOPE)
+    return np.multiply(delta, np.where(a > 0.0, one, slope), out=delta)
+
+
+def elu_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    # For z < 0, f'(z) = alpha e^z = a + alpha; for z > 0 it is 1.
+    slope = np.minimum(a, 0.0)
+    slope += ELU_ALPHA
+    np.minimum(slope, 1.0, out=slope)
+    return np.multiply(delta, slope, out=delta)
+
+
+def gelu_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    z2 = z * z
+    t = z2 * _GELU_K
+    t += 1.0
+    t *= z
+    t *= _GELU_C
+    np.tanh(t, out=t)
+    # d/dz [0.5 z (1 + t)] = 0.5 (1 + t) + 0.5 z (1 - t^2) c (1 + 3k z^2)
+    inner = z2
+    inner *= 3.0 * _GELU_K
+    inner += 1.0
+    inner *= _GELU_C
+    inner *= z
+    inner *= 1.0 - t * t
+    inner += 1.0
+    inner += t
+    inner *= 0.5
+    return np.multiply(delta, inner, out=delta)
+
+
+def tanh_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    return np.multiply(delta, 1.0 - a * a, out=delta)
+
+
+def sigmoid_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    return np.multiply(delta, a * (1.0 - a), out=delta)
+
+
+def softmax_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    # The Jacobian-vector product of softmax: a * (delta - <delta, a>) per row.
+    dot = np.einsum("ij,ij->i", delta, a)[:, None]
+    delta -= dot
+    delta *= a
+    return delta
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "linear": linear,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "gelu": gelu,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "softmax": softmax,
+}
+
+DERIVATIVES: dict[str, Derivative] = {
+    "linear": linear_derivative,
+    "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+    "elu": elu_derivative,
+    "gelu": gelu_derivative,
+    "tanh": tanh_derivative,
+    "sigmoid": sigmoid_derivative,
+    "softmax": softmax_derivative,
+}
+
+# Activations whose derivative reads only their output, so they may run in place.
+INPLACE = frozenset(ACTIVATIONS) - {"gelu"}

@@ -1,0 +1,162 @@
+"""Optimizers that update the flat parameter vector in place from the flat gradient.
+
+Every update is a fixed handful of whole-vector NumPy calls writing into
+preallocated state (no temporaries), whatever the number of layers. Weight
+decay applies to ``params[:n_decayed]`` (the weight matrices): as an L2 term
+added to the gradient for SGD, RMSprop and Adam, decoupled for AdamW.
+Hyperparameters are held as Python floats: NumPy float64 scalars would upcast.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    """``step(params, grads)`` updates ``params`` (n,) in place; it may overwrite ``grads``.
+    ``learning_rate`` may be changed between steps (by a schedule)."""
+
+    def __init__(self, size: int, dtype: np.dtype, learning_rate: float,
+                 weight_decay: float = 0.0, n_decayed: int = 0) -> None:
+        if learning_rate <= 0.0 or not math.isfinite(learning_rate):
+            raise ValueError(f"The learning rate must be a positive number, not {learning_rate}.")
+        if weight_decay < 0.0:
+            raise ValueError(f"Weight decay cannot be negative ({weight_decay}).")
+        self.learning_rate = float(learning_rate)
+        self.weight_decay = float(weight_decay)
+        self.n_decayed = n_decayed
+        self._scratch = np.empty(size, dtype)
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        if self.weight_decay:
+            decayed = slice(0, self.n_decayed)
+            self._scratch[decayed] = params[decayed]
+            self._scratch[decayed] *= self.weight_decay
+            grads[decayed] += self._scratch[decayed]
+        self._update(params, grads)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """v = momentum v + g;  p -= lr v  (Nesterov: p -= lr (g + momentum v)), as PyTorch."""
+
+    def __init__(self, size: int, dtype: np.dtype, learning_rate: float, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0, n_decayed: int = 0) -> None:
+        super().__init__(size, dtype, learning_rate, weight_decay, n_decayed)
+        self.momentum, self.nesterov = float(momentum), nesterov
+        self.velocity = np.zeros(size, dtype)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        direction, scratch = grads, self._scratch
+        if self.momentum:
+            self.velocity *= self.momentum
+            self.velocity += grads
+            direction = self.velocity
+            if self.nesterov:
+                np.multiply(self.velocity, self.momentum, out=scratch)
+                scratch += grads
+                direction = scratch
+        np.multiply(direction, self.learning_rate, out=scratch)
+        params -= scratch
+
+
+class RMSprop(Optimizer):
+    """s = rho s + (1 - rho) g²;  p -= lr g / (sqrt(s) + eps)  (as PyTorch)."""
+
+    def __init__(self, size: int, dtype: np.dtype, learning_rate: float, rho: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, n_decayed: int = 0) -> None:
+        super().__init__(size, dtype, learning_rate, weight_decay, n_decayed)
+        self.rho, self.eps = float(rho), float(eps)
+        self.square_avg = np.zeros(size, dtype)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        s, scratch = self.square_avg, self._scratch
+        # s = rho (s - g²) + g², rearranged to need no temporary.
+        np.square(grads, out=scratch)
+        s -= scratch
+        s *= self.rho
+        s += scratch
+        np.sqrt(s, out=scratch)
+        scratch += self.eps
+        np.divide(grads, scratch, out=scratch)
+        scratch *= self.learning_rate
+        params -= scratch
+
+
+class Adam(Optimizer):
+    """m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g²;
+    p -= lr m̂ / (sqrt(v̂) + eps), with m̂ = m / (1-b1^t), v̂ = v / (1-b2^t).
+
+    The bias corrections are folded into two scalars: lr m̂ / (sqrt(v̂) + eps)
+    = [lr sqrt(1-b2^t) / (1-b1^t)] m / (sqrt(v) + eps sqrt(1-b2^t)), exactly
+    PyTorch's result in 12 in-place passes over the vector.
+    """
+
+    decoupled = False
+
+    def __init__(self, size: int, dtype: np.dtype, learning_rate: float, beta1: float = 0.9,
+                 beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.0,
+                 n_decayed: int = 0) -> None:
+        super().__init__(size, dtype, learning_rate, weight_decay, n_decayed)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.m = np.zeros(size, dtype)
+        self.v = np.zeros(size, dtype)
+        self.t = 0
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        if self.decoupled:
+            if self.weight_decay:
+                params[: self.n_decayed] *= 1.0 - self.learning_rate * self.weight_decay
+            self._update(params, grads)
+        else:
+            super().step(params, grads)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        self.t += 1
+        m, v, scratch = self.m, self.v, self._scratch
+        correction2 = math.sqrt(1.0 - self.beta2**self.t)
+        step_size = self.learning_rate * correction2 / (1.0 - self.beta1**self.t)
+        # m = b1 (m - g) + g and v = b2 (v - g²) + g²: the moving averages without temporaries.
+        m -= grads
+        m *= self.beta1
+        m += grads
+        np.square(grads, out=scratch)
+        v -= scratch
+        v *= self.beta2
+        v += scratch
+        np.sqrt(v, out=scratch)
+        scratch += self.eps * correction2
+        np.divide(m, scratch, out=scratch)
+        scratch *= step_size
+        params -= scratch
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p *= 1 - lr wd before the Adam step."""
+
+    decoupled = True
+
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+
+
+def make_optimizer(name: str, size: int, dtype: np.dtype, learning_rate: float,
+                   weight_decay: float = 0.0, n_decayed: int = 0,
+                   momentum: float = 0.9) -> Optimizer:
+    """The optimizer called ``name`` (one of OPTIMIZERS) for a parameter vector of ``size``."""
+    common = {"weight_decay": weight_decay, "n_decayed": n_decayed}
+    if name == "sgd":
+        return SGD(size, dtype, learning_rate, **common)
+    if name in ("momentum", "nesterov"):
+        return SGD(size, dtype, learning_rate, momentum, name == "nesterov", **common)
+    if name == "rmsprop":
+        return RMSprop(size, dtype, learning_rate, **common)
+    if name == "adam":
+        return Adam(size, dtype, learning_rate, **common)
+    if name == "adamw":
+        return AdamW(size, dtype, learning_rate, **common)
+    raise ValueError(f"Unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}.")
