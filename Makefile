@@ -19,7 +19,7 @@ install: $(UV)
 	$(UV) sync --locked --no-dev --inexact --python $(PYTHON)
 
 install-dev: $(UV)
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --inexact --python $(PYTHON)
 
 run: install
 	$(VENV)/bin/layerlab serve --host $(HOST) --port $(PORT)
