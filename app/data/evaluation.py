@@ -1,0 +1,58 @@
+"""A model's evaluation on one split: the headline scores and the details behind them.
+
+Scores use DESIGN.md's names (classification: accuracy, balanced_accuracy,
+f1_macro, roc_auc, log_loss, plus precision_macro and recall_macro; regression:
+r2, mae, rmse in the label's original units). Everything returned is JSON-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from app.data.metrics import (
+    classification_scores,
+    confusion,
+    per_class_scores,
+    pr_curves,
+    regression_scores,
+    residual_points,
+    roc_curves,
+)
+
+
+def classification_evaluation(
+    y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]
+) -> tuple[dict[str, float | None], dict[str, Any]]:
+    """(scores, details) for class indices y (n,) and probabilities (n, n_classes)."""
+    details = {
+        "classes": list(class_names),
+        "confusion_matrix": confusion(y, probabilities),
+        "per_class": per_class_scores(y, probabilities, class_names),
+        "roc": roc_curves(y, probabilities, class_names),
+        "pr": pr_curves(y, probabilities, class_names),
+    }
+    return classification_scores(y, probabilities), details
+
+
+def regression_evaluation(
+    y: np.ndarray, predicted: np.ndarray
+) -> tuple[dict[str, float | None], dict[str, Any]]:
+    """(scores, details) for actual and predicted values (n,) in original units."""
+    return regression_scores(y, predicted), {"residuals": residual_points(y, predicted)}
+
+
+def score_for_importance(task: str, y: np.ndarray, outputs: np.ndarray) -> float | None:
+    """Accuracy (classification) or R² (regression) of raw network outputs; higher is better.
+
+    y: binary (n, 1) 0/1, multiclass (n,) indices, regression (n, 1) standardized
+    (R² does not change under the standardization).
+    """
+    if task == "regression":
+        return regression_scores(np.asarray(y).ravel(), np.asarray(outputs).ravel())["r2"]
+    if task == "binary":
+        predicted = (np.asarray(outputs).ravel() >= 0.5).astype(np.int64)
+        return float(np.mean(predicted == np.asarray(y).ravel()))
+    return float(np.mean(np.asarray(outputs).argmax(axis=1) == np.asarray(y)))

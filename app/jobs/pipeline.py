@@ -1,0 +1,310 @@
+"""From a table and an ExperimentSpec to a trained network and everything worth storing.
+
+`prepare_experiment` drops rows without a label, detects the task, splits the
+rows and fits the encoders on the training split. `run_experiment` then trains
+the network with the engine and evaluates it; a worker only calls that.
+`FittedPipeline` is the part a model artifact keeps (JSON via to_dict /
+from_dict) to encode new rows and decode the network's outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.data.encoders import default_encoder
+from app.data.evaluation import (
+    classification_evaluation,
+    regression_evaluation,
+    score_for_importance,
+)
+from app.data.importance import permutation_importance
+from app.data.splits import SplitIndices, quantile_bins, split_rows
+from app.data.table_encoding import TableEncoder
+from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, resolve_task
+from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
+from app.specs import ExperimentSpec
+
+# Per task: output activation, loss, and the metric the engine reports each epoch.
+OUTPUT_OF_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
+LOSS_OF_TASK = {
+    "binary": "binary_crossentropy",
+    "multiclass": "categorical_crossentropy",
+    "regression": "mse",
+}
+METRIC_OF_TASK = {"binary": "accuracy", "multiclass": "accuracy", "regression": "r2"}
+UNLABELED = "unlabeled"  # the split name of rows whose label is missing
+
+
+@dataclass
+class FittedPipeline:
+    """Encoders fitted on the training split, and the label's codec."""
+
+    label: str
+    task: str
+    task_explanation: str
+    table: TableEncoder
+    label_codec: LabelCodec
+
+    @property
+    def features(self) -> list[str]:
+        return self.table.features
+
+    @property
+    def feature_names(self) -> list[str]:
+        """One name per input column of the network, e.g. "island=Biscoe"."""
+        return self.table.output_names()
+
+    @property
+    def n_inputs(self) -> int:
+        return self.table.width
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.label_codec.classes) if self.task == "multiclass" else 1
+
+    @property
+    def output_activation(self) -> str:
+        return OUTPUT_OF_TASK[self.task]
+
+    @property
+    def loss(self) -> str:
+        return LOSS_OF_TASK[self.task]
+
+    def transform_new_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """The network's inputs for these rows, shape (n, n_inputs), float32."""
+        return self.table.transform(frame)
+
+    def predict(self, net: Network, frame: pd.DataFrame) -> pd.DataFrame:
+        """Decoded predictions for new rows: "predicted", plus "probability: <class>" columns."""
+        return self.decode(net.predict(self.transform_new_rows(frame)))
+
+    def decode(self, outputs: np.ndarray) -> pd.DataFrame:
+        """Network outputs (n, n_outputs) as labels or original units, with probabilities."""
+        columns: dict[str, Any] = {"predicted": self.label_codec.decode(outputs)}
+        probabilities = self.label_codec.probabilities(outputs)
+        if probabilities is not None:
+            for i, name in enumerate(self.label_codec.classes):
+                columns[f"probability: {name}"] = probabilities[:, i]
+        return pd.DataFrame(columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "task": self.task,
+            "task_explanation": self.task_explanation,
+            "features": self.table.to_dict(),
+            "label_codec": self.label_codec.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FittedPipeline:
+        return cls(
+            data["label"],
+            data["task"],
+            data["task_explanation"],
+            TableEncoder.from_dict(data["features"]),
+            label_codec_from_dict(data["label_codec"]),
+        )
+
+
+@dataclass
+class PreparedExperiment:
+    """The fitted pipeline and the arrays per split, ready for the engine.
+
+    X[split]: (n_split, n_inputs) float32; y[split]: binary (n, 1) float32,
+    multiclass (n,) int64, regression (n, 1) float32 standardized.
+    rows[split]: positions (0-based) in the original frame of that split's rows.
+    """
+
+    pipeline: FittedPipeline
+    X: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+    dropped_rows: int  # rows without a label: not used for training or evaluation
+    unlabeled_rows: np.ndarray  # their positions in the frame
+
+
+def _guess_kind(values: pd.Series) -> str:
+    """A rough column kind from the dtype, for when no profile is given."""
+    distinct = values.nunique()
+    if distinct <= 1:
+        return "constant"
+    if pd.api.types.is_bool_dtype(values) or distinct == 2:
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(values):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "datetime"
+    if distinct > 50 and distinct > 0.5 * values.notna().sum():
+        return "id"
+    return "categorical"
+
+
+def choose_encoders(
+    frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Feature -> encoder name: the spec's choice, else the default for the column's kind.
+
+    With no features in the spec, every column but the label whose kind has a
+    default encoder. A feature the user picked whose kind has none (an ID, say)
+    is standardized if numeric and one-hot encoded otherwise.
+    """
+    kinds = dict(column_kinds or {})
+    for name in frame.columns:
+        kinds.setdefault(name, _guess_kind(frame[name]))
+    features = spec.features or [
+        name for name in frame.columns if name != spec.label and default_encoder(kinds[name])
+    ]
+    missing = [name for name in [spec.label, *features] if name not in frame.columns]
+    if missing:
+        raise ValueError(f'The dataset has no column "{missing[0]}".')
+    if not features:
+        raise ValueError("No column is suitable as a feature; pick at least one.")
+    chosen = {}
+    for name in features:
+        fallback = "standardize" if pd.api.types.is_numeric_dtype(frame[name]) else "onehot"
+        chosen[name] = spec.encoders.get(name) or default_encoder(kinds[name]) or fallback
+    return chosen
+
+
+def prepare_experiment(
+    frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None
+) -> PreparedExperiment:
+    """Drop unlabeled rows, resolve the task, split, fit encoders on train, encode every split."""
+    if spec.label not in frame.columns:
+        raise ValueError(f'The dataset has no column "{spec.label}".')
+    encoders = choose_encoders(frame, spec, column_kinds)
+    has_label = frame[spec.label].notna().to_numpy()
+    labeled_positions = np.flatnonzero(has_label)
+    labeled = frame.iloc[labeled_positions].reset_index(drop=True)
+    label = labeled[spec.label]
+    guess = resolve_task(spec.task, label, spec.label)
+    codec = make_label_codec(guess.task)
+    if guess.task == "regression":
+        strata = quantile_bins(label)
+    else:
+        codec.fit(label)  # every class, so a class seen only in test still has an index
+        strata = label.to_numpy()
+    s = spec.split
+    splits: SplitIndices = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
+    train = labeled.iloc[splits.train]
+    if guess.task == "regression":
+        codec.fit(train[spec.label])  # mean and spread from the training rows only
+    table = TableEncoder(encoders).fit(train)
+    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
+    X, y, rows = {}, {}, {}
+    for name, positions in splits.items():
+        part = labeled.iloc[positions]
+        X[name] = table.transform(part)
+        y[name] = codec.encode(part[spec.label])
+        rows[name] = labeled_positions[positions]
+    unlabeled = np.flatnonzero(~has_label)
+    return PreparedExperiment(pipeline, X, y, rows, int(unlabeled.size), unlabeled)
+
+
+@dataclass
+class ExperimentOutcome:
+    """What a finished run leaves for the worker to store. All dicts are JSON-safe.
+
+    metrics[split]: headline scores (DESIGN.md names); details[split]: confusion
+    matrix, per-class scores, ROC / PR curves, or residuals; importance: per
+    feature, the validation score drop when shuffled; predictions: one row per
+    frame row ("row", "split", "actual", "predicted", probabilities).
+    """
+
+    network: Network
+    pipeline: FittedPipeline
+    training: TrainingResult
+    metrics: dict[str, dict[str, float | None]]
+    details: dict[str, dict[str, Any]]
+    importance: list[dict[str, Any]]
+    predictions: pd.DataFrame
+    dropped_rows: int
+    split_sizes: dict[str, int] = field(default_factory=dict)
+
+    def history(self) -> list[dict[str, Any]]:
+        return [vars(report).copy() for report in self.training.history]
+
+
+def build_network(spec: ExperimentSpec, pipeline: FittedPipeline) -> Network:
+    """The spec's hidden layers, then the output layer and activation the task needs."""
+    hidden = [layer.model_dump() for layer in spec.layers]
+    return build_mlp(
+        pipeline.n_inputs, hidden, pipeline.n_outputs, pipeline.output_activation,
+        seed=spec.training.seed,
+    )
+
+
+def training_config(spec: ExperimentSpec) -> TrainingConfig:
+    return TrainingConfig(**spec.training.model_dump())
+
+
+def _evaluate(
+    pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray
+) -> tuple[dict[str, float | None], dict[str, Any]]:
+    codec = pipeline.label_codec
+    if pipeline.task == "regression":
+        return regression_evaluation(codec.decode(target), codec.decode(outputs))
+    indices = np.asarray(target).reshape(len(outputs), -1)[:, 0].astype(np.int64)
+    return classification_evaluation(indices, codec.probabilities(outputs), codec.classes)  # type: ignore[arg-type]
+
+
+def run_experiment(
+    frame: pd.DataFrame,
+    spec: ExperimentSpec,
+    *,
+    column_kinds: Mapping[str, str] | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    importance_repeats: int = 5,
+) -> ExperimentOutcome:
+    """Prepare, train with early stopping on the validation split, evaluate and predict."""
+    prepared = prepare_experiment(frame, spec, column_kinds)
+    pipeline = prepared.pipeline
+    net = build_network(spec, pipeline)
+    result = fit(
+        net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
+        prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
+        metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
+    )
+    metrics, details, parts = {}, {}, []
+    for name in ("train", "validation", "test"):
+        outputs = net.predict(prepared.X[name])
+        metrics[name], details[name] = _evaluate(pipeline, prepared.y[name], outputs)
+        decoded = pipeline.decode(outputs)
+        decoded.insert(0, "actual", frame[spec.label].to_numpy()[prepared.rows[name]])
+        decoded.insert(0, "split", name)
+        decoded.insert(0, "row", prepared.rows[name])
+        parts.append(decoded)
+    if prepared.unlabeled_rows.size:
+        unlabeled = frame.iloc[prepared.unlabeled_rows]
+        decoded = pipeline.predict(net, unlabeled)
+        decoded.insert(0, "actual", None)
+        decoded.insert(0, "split", UNLABELED)
+        decoded.insert(0, "row", prepared.unlabeled_rows)
+        parts.append(decoded)
+    predictions = pd.concat(parts, ignore_index=True).sort_values("row", ignore_index=True)
+    X_val, y_val = prepared.X["validation"], prepared.y["validation"]
+    importance = permutation_importance(
+        X_val,
+        pipeline.table.blocks(),
+        lambda X: score_for_importance(pipeline.task, y_val, net.predict(X)),
+        n_repeats=importance_repeats,
+        seed=spec.split.seed,
+    )
+    return ExperimentOutcome(
+        network=net,
+        pipeline=pipeline,
+        training=result,
+        metrics=metrics,
+        details=details,
+        importance=importance,
+        predictions=predictions,
+        dropped_rows=prepared.dropped_rows,
+        split_sizes={name: int(rows.size) for name, rows in prepared.rows.items()},
+    )
