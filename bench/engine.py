@@ -1,0 +1,214 @@
+"""Engine benchmark: time per epoch of LayerLab's NumPy engine against PyTorch
+(same thread count) and scikit-learn's MLP, as ratios measured in one run.
+
+Every library trains the same network on the same float32 data with Adam and
+the same batch size; each figure is the median epoch of a few. BLAS and PyTorch
+both run one thread, as the training workers do (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from app.engine import TrainingConfig, build_mlp, fit
+from app.engine.optimizers import Adam
+
+THREADS = 1
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    rows: int
+    features: int
+    hidden: tuple[int, ...]
+    outputs: int  # 1 with task "binary" or "regression"; classes with "multiclass"
+    task: str
+    batch_size: int
+    epochs: int  # epochs timed per library
+    target: str  # what the issue asks of LayerLab / PyTorch
+
+
+CASES = [
+    Case("reference: 100,000×50, 50→256→256→10, batch 256", 100_000, 50, (256, 256), 10,
+         "multiclass", 256, 3, "≤ 0.80× PyTorch's time"),
+    Case("small: 1,000×10, 10→32→16→1 binary, batch 32", 1_000, 10, (32, 16), 1,
+         "binary", 32, 100, "≥ 5× faster than PyTorch"),
+    Case("regression: 20,000×8, 8→64→64→1 MSE, batch 128", 20_000, 8, (64, 64), 1,
+         "regression", 128, 5, "≥ 4× faster than PyTorch"),
+]
+
+LOSS_OF_TASK = {"multiclass": "categorical_crossentropy", "binary": "binary_crossentropy",
+                "regression": "mse"}
+OUTPUT_OF_TASK = {"multiclass": "softmax", "binary": "sigmoid", "regression": "linear"}
+
+
+def make_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((case.rows, case.features), dtype=np.float32)
+    signal = X @ rng.standard_normal((case.features, max(case.outputs, 1)), dtype=np.float32)
+    if case.task == "multiclass":
+        return X, signal.argmax(axis=1).astype(np.int64)
+    if case.task == "binary":
+        return X, (signal[:, :1] > 0).astype(np.float32)
+    return X, signal[:, :1].astype(np.float32)
+
+
+def time_layerlab(case: Case, X: np.ndarray, y: np.ndarray) -> float:
+    net = build_mlp(case.features, [{"units": u} for u in case.hidden], case.outputs,
+                    OUTPUT_OF_TASK[case.task], seed=0)
+    config = TrainingConfig(optimizer="adam", learning_rate=1e-3, batch_size=case.batch_size,
+                            epochs=case.epochs, early_stopping_patience=None)
+    result = fit(net, X, y, loss=LOSS_OF_TASK[case.task], config=config)
+    return statistics.median(report.seconds for report in result.history)
+
+
+def time_torch(case: Case, X: np.ndarray, y: np.ndarray) -> float:
+    import torch
+
+    torch.manual_seed(0)
+    sizes = [case.features, *case.hidden]
+    modules: list[torch.nn.Module] = []
+    for n_in, n_out in zip(sizes, sizes[1:], strict=False):
+        modules += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*modules, torch.nn.Linear(sizes[-1], case.outputs))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = {"multiclass": torch.nn.CrossEntropyLoss(), "binary": torch.nn.BCEWithLogitsLoss(),
+               "regression": torch.nn.MSELoss()}[case.task]
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    times = []
+    for _ in range(case.epochs):
+        # The same work per epoch as the engine: shuffle, minibatches, Adam, the running loss.
+        started = time.perf_counter()
+        order = torch.randperm(len(X_t))
+        X_s, y_s = X_t[order], y_t[order]
+        total = 0.0
+        for start in range(0, len(X_s), case.batch_size):
+            xb, yb = X_s[start:start + case.batch_size], y_s[start:start + case.batch_size]
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(xb)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def time_sklearn(case: Case, X: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    common = {"hidden_layer_sizes": case.hidden, "solver": "adam", "learning_rate_init": 1e-3,
+              "batch_size": case.batch_size, "alpha": 0.0, "random_state": 0}
+    if case.task == "regression":
+        model, target = MLPRegressor(**common), y[:, 0]
+    else:
+        model, target = MLPClassifier(**common), y.ravel()
+    classes = None if case.task == "regression" else np.unique(target)
+    epochs = max(2, min(case.epochs, 10))  # sklearn's small-data epochs are slow: ten suffice
+    times = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for epoch in range(epochs + 1):
+            started = time.perf_counter()
+            if classes is None:
+                model.partial_fit(X, target)
+            else:
+                model.partial_fit(X, target, classes=classes)
+            if epoch:  # the first call also sets the network up
+                times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def torch_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    torch.set_num_threads(THREADS)
+    return True
+
+
+def profile_reference() -> dict[str, float]:
+    """Where a reference minibatch's time goes: the step, then its matrix products
+    and its Adam update replayed alone; the rest is element-wise work and Python."""
+    case = CASES[0]
+    X, y = make_data(case)
+    net = build_mlp(case.features, [{"units": u} for u in case.hidden], case.outputs, "softmax")
+    xb, yb = X[: case.batch_size], y[: case.batch_size]
+    adam = Adam(net.n_parameters, net.dtype, 1e-3)
+    from app.engine.losses import categorical_crossentropy
+
+    def step() -> None:
+        delta = categorical_crossentropy(net.forward(xb, training=True), yb)[1]
+        net.backward(delta)
+        float(np.dot(net.grads, net.grads))
+        adam.step(net.params, net.grads)
+
+    widths = [case.features, *case.hidden, case.outputs]
+    shapes = list(zip(widths, widths[1:], strict=False))
+    rng = np.random.default_rng(0)
+    acts = [rng.standard_normal((case.batch_size, w), dtype=np.float32) for w in widths]
+    weights = [rng.standard_normal(s, dtype=np.float32) for s in shapes]
+    ones = np.ones((1, case.batch_size), np.float32)
+
+    def matmuls() -> None:
+        for i, weight in enumerate(weights):
+            acts[i] @ weight  # forward
+            acts[i].T @ acts[i + 1]  # weight gradient
+            ones @ acts[i + 1]  # bias gradient
+            if i:
+                acts[i + 1] @ weight.T  # input gradient
+
+    def optimizer() -> None:
+        adam.step(net.params, net.grads)
+
+    def timed(function: Callable[[], None], repeats: int = 60) -> float:
+        function()
+        samples = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(repeats):
+                function()
+            samples.append((time.perf_counter() - started) / repeats)
+        return min(samples)
+
+    with np.errstate(all="ignore"):
+        total, mm, opt = timed(step), timed(matmuls), timed(optimizer)
+    return {"matrix products": mm / total, "Adam update": opt / total,
+            "element-wise and Python": max(0.0, 1.0 - (mm + opt) / total), "_step_ms": total * 1e3}
+
+
+def main() -> None:
+    has_torch = torch_available()
+    print(f"threads: {THREADS} (BLAS and PyTorch); times are median seconds per epoch")
+    if not has_torch:
+        print("PyTorch is not installed: the PyTorch column is skipped.")
+    header = f"{'case':52} {'LayerLab':>9} {'PyTorch':>9} {'sklearn':>9}  {'LL/PT':>6} {'PT/LL':>6} {'SK/LL':>6}"
+    print(header)
+    with threadpool_limits(THREADS):
+        for case in CASES:
+            X, y = make_data(case)
+            ours = time_layerlab(case, X, y)
+            theirs = time_torch(case, X, y) if has_torch else None
+            sk = time_sklearn(case, X, y)
+            torch_cells = (f"{theirs:9.4f}", f"{ours / theirs:5.2f}×", f"{theirs / ours:5.1f}×") \
+                if theirs else (f"{'—':>9}", f"{'—':>6}", f"{'—':>6}")
+            print(f"{case.name:52} {ours:9.4f} {torch_cells[0]} {sk:9.4f}  "
+                  f"{torch_cells[1]:>6} {torch_cells[2]:>6} {sk / ours:5.1f}×   target: {case.target}",
+                  flush=True)
+        shares = profile_reference()
+    step_ms = shares.pop("_step_ms")
+    print(f"reference minibatch ({step_ms:.2f} ms): "
+          + ", ".join(f"{name} {share:.0%}" for name, share in shares.items()))
+
+
+if __name__ == "__main__":
+    main()
