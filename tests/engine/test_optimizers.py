@@ -1,0 +1,126 @@
+"""Optimizer steps against the formulas written out by hand (PyTorch's conventions)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from app.engine.optimizers import OPTIMIZERS, Adam, AdamW, RMSprop, SGD, make_optimizer
+
+STEPS = 4
+LR = 0.1
+
+
+def run(optimizer_factory, params: np.ndarray, grads: list[np.ndarray]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    params = params.copy()
+    optimizer = optimizer_factory(params.size, params.dtype)
+    for grad in grads:
+        optimizer.step(params, grad.copy())
+    return params
+
+
+@pytest.fixture
+def problem() -> tuple[np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(6), [rng.standard_normal(6) for _ in range(STEPS)]
+
+
+def test_sgd(problem) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    expected = p - LR * sum(grads)
+    np.testing.assert_allclose(run(lambda n, d: SGD(n, d, LR), p, grads), expected)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_with_momentum(problem, nesterov: bool) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    expected, velocity, mu = p.copy(), np.zeros_like(p), 0.9
+    for g in grads:
+        velocity = mu * velocity + g
+        expected = expected - LR * ((g + mu * velocity) if nesterov else velocity)
+    got = run(lambda n, d: SGD(n, d, LR, momentum=mu, nesterov=nesterov), p, grads)
+    np.testing.assert_allclose(got, expected)
+
+
+def test_rmsprop(problem) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    expected, square, rho, eps = p.copy(), np.zeros_like(p), 0.99, 1e-8
+    for g in grads:
+        square = rho * square + (1 - rho) * g**2
+        expected = expected - LR * g / (np.sqrt(square) + eps)
+    np.testing.assert_allclose(run(lambda n, d: RMSprop(n, d, LR), p, grads), expected)
+
+
+def adam_reference(p: np.ndarray, grads: list[np.ndarray], weight_decay: float = 0.0,
+                   decoupled: bool = False, n_decayed: int = 0) -> np.ndarray:
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    p, m, v = p.copy(), np.zeros_like(p), np.zeros_like(p)
+    mask = np.arange(p.size) < n_decayed
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            p = np.where(mask, p * (1 - LR * weight_decay), p)
+        else:
+            g = g + weight_decay * p * mask
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        p = p - LR * m_hat / (np.sqrt(v_hat) + eps)
+    return p
+
+
+def test_adam(problem) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    np.testing.assert_allclose(run(lambda n, d: Adam(n, d, LR), p, grads), adam_reference(p, grads))
+
+
+def test_adam_with_l2_weight_decay_on_the_weights_only(problem) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    got = run(lambda n, d: Adam(n, d, LR, weight_decay=0.5, n_decayed=4), p, grads)
+    np.testing.assert_allclose(got, adam_reference(p, grads, 0.5, n_decayed=4))
+    assert not np.allclose(got, adam_reference(p, grads))
+
+
+def test_adamw_decays_decoupled(problem) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    got = run(lambda n, d: AdamW(n, d, LR, weight_decay=0.5, n_decayed=4), p, grads)
+    np.testing.assert_allclose(got, adam_reference(p, grads, 0.5, decoupled=True, n_decayed=4))
+    assert not np.allclose(got, adam_reference(p, grads, 0.5, n_decayed=4))
+
+
+def test_sgd_l2_weight_decay(problem) -> None:  # type: ignore[no-untyped-def]
+    p, grads = problem
+    expected = p.copy()
+    for g in grads:
+        expected = expected - LR * (g + 0.1 * expected * (np.arange(6) < 3))
+    got = run(lambda n, d: SGD(n, d, LR, weight_decay=0.1, n_decayed=3), p, grads)
+    np.testing.assert_allclose(got, expected)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_float32_in_float32_out(name: str) -> None:
+    rng = np.random.default_rng(1)
+    params = rng.standard_normal(10, dtype=np.float32)
+    optimizer = make_optimizer(name, 10, np.dtype(np.float32), 1e-2, weight_decay=0.01, n_decayed=5)
+    for _ in range(3):
+        optimizer.step(params, rng.standard_normal(10, dtype=np.float32))
+    assert params.dtype == np.float32
+    states = [value for value in vars(optimizer).values() if isinstance(value, np.ndarray)]
+    assert states and all(state.dtype == np.float32 for state in states)
+
+
+def test_every_optimizer_descends_a_quadratic() -> None:
+    for name in OPTIMIZERS:
+        params = np.array([3.0, -2.0], np.float32)
+        optimizer = make_optimizer(name, 2, np.dtype(np.float32), 0.05)
+        for _ in range(300):
+            optimizer.step(params, 2.0 * params)  # the gradient of |p|²
+        assert math.hypot(*params) < 0.3, name
+
+
+def test_unknown_optimizer_and_bad_rate_are_refused() -> None:
+    with pytest.raises(ValueError, match="Unknown optimizer"):
+        make_optimizer("adagrad", 2, np.dtype(np.float32), 0.1)
+    with pytest.raises(ValueError, match="positive"):
+        make_optimizer("adam", 2, np.dtype(np.float32), 0.0)
