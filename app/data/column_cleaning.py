@@ -1,0 +1,187 @@
+"""Turn the columns pandas parsed into the values a person meant.
+
+Decisions, applied the same way at upload and whenever a stored file is re-read:
+
+- Text values are stripped of surrounding whitespace; a value that is only whitespace is missing.
+- Text columns whose every value is a number written with thousands separators or a decimal
+  comma ("1,234,567", "1.234.567,5", "3,14") become numbers, with a notice. A column whose
+  values fit both conventions ("1,234" could be 1234 or 1.234) follows the convention other
+  columns of the file use unambiguously; with no such evidence it stays text, with a notice.
+- Infinite values ("inf", "-inf", "Infinity") and numbers beyond float64 ("1e999", which parse
+  as infinity) are treated as missing, with a notice naming the column and the count: no
+  encoder or network can use them, and a missing value is something the user can see and impute.
+- Integers beyond the int64 range ("99999999999999999999") keep the column as text, exactly as
+  written, with a notice: such numbers are almost always identifiers, and float64 would silently
+  round them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from app.data.csv_options import NumberFormat
+
+ENGLISH = NumberFormat(thousands=",", decimal=".")
+EUROPEAN = NumberFormat(thousands=".", decimal=",")
+_PATTERNS = {
+    ENGLISH: re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"),
+    EUROPEAN: re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"),
+}
+PLAIN = NumberFormat(thousands=None, decimal=".")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_INTEGER = re.compile(r"[+-]?\d+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NUMBER_LIKE = re.compile(r"[+-]?[\d.,]+(?:[eE][+-]?\d+)?")
+_HEAD_VALUES = 2000
+_SAMPLE_UNIQUES = 1000
+
+
+def _numeric_candidates(frame: pd.DataFrame, skip: list[str] | None = None) -> list[str]:
+    """Text columns whose first values all look like numbers: a cheap filter before full checks."""
+    names = []
+    for name in frame.columns:
+        column = frame[name]
+        if is_text(column) and name not in (skip or []):
+            head = column.iloc[:_HEAD_VALUES].dropna()
+            if all(map(_NUMBER_LIKE.fullmatch, head)):
+                names.append(name)
+    return names
+
+
+@dataclass
+class Cleaning:
+    number_formats: dict[str, NumberFormat] = field(default_factory=dict)
+    text_columns: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(column.dtype) and not isinstance(
+        column.dtype, pd.CategoricalDtype
+    )
+
+
+def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
+    for name in frame.columns if names is None else names:
+        column = frame[name]
+        if is_text(column):
+            stripped = column.str.strip()
+            frame[name] = stripped.mask(stripped == "")
+
+
+def convert_large_integers(frame: pd.DataFrame, text_columns: list[str]) -> None:
+    for name in text_columns:
+        frame[name] = frame[name].astype("str")
+
+
+def find_large_integer_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns of integers that pandas could not hold in int64 (text) or held only in uint64."""
+    found = [name for name in frame.columns if frame[name].dtype == np.uint64]
+    for name in _numeric_candidates(frame):
+        values = frame[name].dropna().unique()
+        if len(values) and all(map(_PLAIN_INTEGER.fullmatch, values)):
+            if any(not _INT64_MIN <= int(value) <= _INT64_MAX for value in values):
+                found.append(name)
+    return found
+
+
+def _formats_matching(values: np.ndarray) -> list[NumberFormat]:
+    sample = values[:_SAMPLE_UNIQUES]
+    formats = [fmt for fmt, pattern in _PATTERNS.items() if all(map(pattern.fullmatch, sample))]
+    if len(values) > len(sample):
+        formats = [fmt for fmt in formats if all(map(_PATTERNS[fmt].fullmatch, values))]
+    return formats
+
+
+def _describe(fmt: NumberFormat) -> str:
+    example = "1,234.5" if fmt == ENGLISH else "1.234,5"
+    return f'thousands "{fmt.thousands}", decimal "{fmt.decimal}" as in {example}'
+
+
+def detect_number_formats(frame: pd.DataFrame, skip: list[str], notices: list[str]) -> dict:
+    """Which text columns hold numbers with separators, and how they are written."""
+    clear: dict[str, NumberFormat] = {}
+    ambiguous: list[str] = []
+    for name in _numeric_candidates(frame, skip):
+        values = frame[name].dropna().unique()
+        if not len(values):
+            continue
+        if all(map(_PLAIN_NUMBER.fullmatch, values)):
+            clear[name] = PLAIN  # numbers pandas saw as text only because of padding
+            continue
+        formats = _formats_matching(values)
+        if len(formats) == 1:
+            clear[name] = formats[0]
+        elif len(formats) == 2:
+            ambiguous.append(name)
+    conventions = set(clear.values()) - {PLAIN}
+    for name in ambiguous:
+        if len(conventions) == 1:
+            clear[name] = next(iter(conventions))
+        else:
+            example = next(v for v in frame[name].dropna().unique() if "," in v or "." in v)
+            notices.append(
+                f'Column "{name}" looks numeric but "{example}" could mean two different '
+                "numbers (thousands or decimal separator), so it was kept as text."
+            )
+    for name, fmt in clear.items():
+        if fmt != PLAIN:
+                notices.append(f'Column "{name}" was read as numbers written with {_describe(fmt)}.')
+    return {name: clear[name] for name in frame.columns if name in clear}
+
+
+def convert_number_formats(frame: pd.DataFrame, formats: dict[str, NumberFormat]) -> None:
+    for name, fmt in formats.items():
+        text = frame[name]
+        if fmt.thousands:
+            text = text.str.replace(fmt.thousands, "", regex=False)
+        if fmt.decimal != ".":
+            text = text.str.replace(fmt.decimal, ".", regex=False)
+        frame[name] = pd.to_numeric(text)
+
+
+def infinite_to_missing(frame: pd.DataFrame, notices: list[str] | None) -> None:
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype.kind != "f":
+            continue
+        infinite = np.isinf(column.to_numpy())
+        count = int(infinite.sum())
+        if count:
+            frame[name] = column.mask(infinite)
+            if notices is not None:
+                noun = "value" if count == 1 else "values"
+                notices.append(
+                    f'Column "{name}": {count:,} infinite or too-large {noun} (such as inf '
+                    "or 1e999) treated as missing."
+                )
+
+
+def clean_frame(frame: pd.DataFrame, strip: bool) -> Cleaning:
+    """Detect and apply every conversion in place; the result records them for `reapply`."""
+    cleaning = Cleaning()
+    if strip:
+        strip_text(frame)
+    cleaning.text_columns = find_large_integer_columns(frame)
+    for name in cleaning.text_columns:
+        cleaning.notices.append(
+            f'Column "{name}" holds integers too large for 64-bit numbers, so it was kept as text.'
+        )
+    convert_large_integers(frame, cleaning.text_columns)
+    cleaning.number_formats = detect_number_formats(
+        frame, cleaning.text_columns, cleaning.notices
+    )
+    convert_number_formats(frame, cleaning.number_formats)
+    infinite_to_missing(frame, cleaning.notices)
+    return cleaning
+
+
+def reapply(frame: pd.DataFrame, cleaning: Cleaning) -> None:
+    strip_text(frame)
+    convert_large_integers(frame, cleaning.text_columns)
+    convert_number_formats(frame, cleaning.number_formats)
+    infinite_to_missing(frame, None)

@@ -1,0 +1,167 @@
+"""Read an uploaded CSV into a DataFrame, or refuse it with a sentence a person understands.
+
+`read_csv_file` sniffs the head (encoding, delimiter, header), checks every record's field
+count in one fast pass, lets pandas' C engine parse the file once, then cleans the columns
+(see `column_cleaning` for the decisions). What it detected is returned as `ReadOptions`;
+`load_frame` re-reads a stored file with them and gives the same frame.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from app.data.column_cleaning import Cleaning, clean_frame, reapply, strip_text
+from app.data.csv_options import CsvError, CsvLimits, NumberFormat, ReadOptions
+from app.data.record_scan import (
+    RecordScan,
+    ragged_row_error,
+    scan_records,
+    unterminated_quote_error,
+)
+from app.data.sniffing import fallback_encoding, sniff_file
+
+__all__ = [
+    "CsvError",
+    "CsvLimits",
+    "NumberFormat",
+    "ParsedCsv",
+    "ReadOptions",
+    "load_frame",
+    "read_csv_file",
+]
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_UNTERMINATED = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+@dataclass
+class ParsedCsv:
+    frame: pd.DataFrame
+    options: ReadOptions
+    notices: list[str] = field(default_factory=list)
+
+
+def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
+    sniffed = sniff_file(path, limits)
+    scan = scan_records(path, sniffed, limits)
+    if scan.fields_checked and scan.data_rows == 0:
+        raise _header_only_error()
+    options = ReadOptions(
+        encoding=sniffed.encoding, delimiter=sniffed.delimiter, columns=sniffed.header
+    )
+    notices = list(sniffed.notices)
+    try:
+        frame = _parse(path, options, nrows=limits.max_rows + 1)
+    except UnicodeDecodeError:
+        # The head was UTF-8 but a later byte is not: decide the fallback on the whole file.
+        options.encoding, notices = fallback_encoding(path.read_bytes())
+        frame = _parse(path, options, nrows=limits.max_rows + 1)
+    if frame.empty:
+        raise _header_only_error()
+    if len(frame) > limits.max_rows:
+        raise CsvError(
+            f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads."
+        )
+    cleaning = clean_frame(frame, strip=scan.may_have_padding)
+    if cleaning.text_columns:
+        options.text_columns = cleaning.text_columns
+        _reread_as_text(path, options, frame, cleaning.text_columns)
+        strip_text(frame, cleaning.text_columns)
+    options.number_formats = cleaning.number_formats
+    return ParsedCsv(frame, options, notices + _blank_line_notices(scan) + cleaning.notices)
+
+
+def load_frame(path: Path, options: ReadOptions) -> pd.DataFrame:
+    frame = _parse(path, options, nrows=None)
+    reapply(frame, Cleaning(options.number_formats, options.text_columns))
+    return frame
+
+
+def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
+    """One pass of pandas' C engine; columns of mixed types are re-read as text."""
+    try:
+        with warnings.catch_warnings():
+            # Mixed types across pandas' internal chunks are handled below, not warned about.
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(
+                path,
+                **_pandas_options(options),
+                dtype={name: "str" for name in options.text_columns} or None,
+                nrows=nrows,
+            )
+    except pd.errors.EmptyDataError:
+        raise CsvError("The file is empty; it has no header row and no data.") from None
+    except pd.errors.ParserError as exc:
+        raise _parser_error(str(exc), options.delimiter) from None
+    mixed = []
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            if pd.api.types.infer_dtype(column, skipna=True) == "boolean":
+                frame[name] = column.astype("boolean")  # true/false with some missing
+            else:
+                mixed.append(name)
+    if mixed:
+        _reread_as_text(path, options, frame, mixed, nrows)
+    return frame
+
+
+def _pandas_options(options: ReadOptions) -> dict:
+    return {
+        "sep": options.delimiter,
+        "quotechar": options.quotechar,
+        "encoding": options.encoding,
+        "encoding_errors": "strict",
+        "header": 0,
+        "names": options.columns,
+        "index_col": False,  # never turn an extra first field into a silent index
+        "skipinitialspace": True,
+    }
+
+
+def _reread_as_text(
+    path: Path,
+    options: ReadOptions,
+    frame: pd.DataFrame,
+    names: list[str],
+    nrows: int | None = None,
+) -> None:
+    text = pd.read_csv(
+        path, **_pandas_options(options), usecols=names, dtype="str", nrows=nrows
+    )
+    for name in names:
+        frame[name] = text[name]
+
+
+def _parser_error(message: str, delimiter: str) -> CsvError:
+    if match := _RAGGED.search(message):
+        expected, line, found = (int(group) for group in match.groups())
+        return ragged_row_error(line, expected, found, delimiter)
+    if match := _UNTERMINATED.search(message):
+        return unterminated_quote_error(int(match.group(1)))
+    return CsvError("The file could not be read as CSV; check that it is a plain CSV table.")
+
+
+def _header_only_error() -> CsvError:
+    return CsvError("The file has a header row but no data rows.")
+
+
+def _blank_line_notices(scan: RecordScan) -> list[str]:
+    notices = []
+    inner = scan.blank_lines - scan.trailing_blank_lines
+    if inner:
+        notices.append(_blank_lines(inner, "between the rows"))
+    if scan.trailing_blank_lines:
+        notices.append(_blank_lines(scan.trailing_blank_lines, "at the end"))
+    return notices
+
+
+def _blank_lines(count: int, where: str) -> str:
+    if count == 1:
+        return f"1 blank line {where} was ignored."
+    return f"{count:,} blank lines {where} were ignored."

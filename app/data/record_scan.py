@@ -1,0 +1,244 @@
+"""One fast pass over a CSV's records: field counts, blank lines, unterminated quotes, row limits.
+
+pandas pads a row with too few fields with missing values without a word, so every record's
+field count is checked here first. For ASCII-compatible encodings the pass runs on raw bytes
+with NumPy (delimiters and newlines inside quotes are skipped by quote parity); UTF-16 and
+UTF-32 files go through the csv module instead.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.data.csv_options import CsvError, CsvLimits
+from app.data.sniffing import DELIMITER_NAMES, Sniffed
+
+CHUNK_BYTES = 8 * 1024 * 1024
+_QUOTE = ord('"')
+_SPACE = ord(" ")
+_CR = ord("\r")
+_TAB = ord("\t")
+
+
+@dataclass
+class RecordScan:
+    data_rows: int = 0
+    blank_lines: int = 0
+    trailing_blank_lines: int = 0
+    # Whether a value may carry spaces pandas keeps (before a delimiter or inside quotes).
+    may_have_padding: bool = False
+    # False when a quote appeared inside an unquoted value, so quote parity says nothing.
+    fields_checked: bool = True
+
+
+def scan_records(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
+    if sniffed.encoding.startswith(("utf-16", "utf-32")):
+        return _scan_text(path, sniffed, limits)
+    return _ByteScanner(sniffed, limits).scan(path)
+
+
+def ragged_row_error(line: int, expected: int, found: int, delimiter: str) -> CsvError:
+    return CsvError(
+        f"Line {line} has {found} field{'s' if found != 1 else ''} but the header has "
+        f"{expected}; every row needs one value per column (separated by "
+        f"{DELIMITER_NAMES[delimiter]}s)."
+    )
+
+
+def unterminated_quote_error(line: int) -> CsvError:
+    return CsvError(
+        f"The quoted value starting on line {line} is never closed; add the missing "
+        'closing quote (").'
+    )
+
+
+def _check_row_limit(data_rows: int, limits: CsvLimits) -> None:
+    if data_rows > limits.max_rows:
+        raise CsvError(
+            f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads."
+        )
+
+
+class _ByteScanner:
+    def __init__(self, sniffed: Sniffed, limits: CsvLimits) -> None:
+        self.delimiter = sniffed.delimiter
+        self.delimiter_byte = ord(sniffed.delimiter)
+        self.newline_byte = ord(sniffed.newline)
+        self.expected = len(sniffed.header)
+        self.limits = limits
+        self.result = RecordScan()
+        self.header_seen = False
+        self.line_base = 1  # physical line number where the unprocessed bytes start
+
+    def scan(self, path: Path) -> RecordScan:
+        leftover = b""
+        with path.open("rb") as handle:
+            while True:
+                data = handle.read(CHUNK_BYTES)
+                at_end = not data
+                buffer = leftover + data if leftover else data
+                if not buffer:
+                    break
+                leftover = self._scan_buffer(buffer, at_end)
+                if not self.result.fields_checked or at_end:
+                    break
+        if not self.header_seen and self.result.fields_checked:
+            raise CsvError("The file is empty; it has no header row and no data.")
+        return self.result
+
+    def _scan_buffer(self, buffer: bytes, at_end: bool) -> bytes:
+        """Check the complete records in `buffer`; return the bytes of an incomplete last one."""
+        array = np.frombuffer(buffer, dtype=np.uint8)
+        if not self.result.may_have_padding:
+            self.result.may_have_padding = self._has_padding(array, at_end)
+        newlines = np.flatnonzero(array == self.newline_byte)
+        quotes = np.flatnonzero(array == _QUOTE) if b'"' in buffer else None
+        record_ends = newlines
+        if quotes is not None:
+            if not self._quotes_are_well_formed(array, quotes):
+                self.result.fields_checked = False
+                self.result.may_have_padding = True
+                return b""
+            record_ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        if at_end:
+            if quotes is not None and len(quotes) % 2 == 1:
+                opening = int(quotes[-1])
+                raise unterminated_quote_error(self._line_of(newlines, opening))
+            if len(record_ends) == 0 or record_ends[-1] != len(buffer) - 1:
+                record_ends = np.append(record_ends, len(buffer))
+        if len(record_ends) == 0:
+            return buffer
+        processed = int(record_ends[-1]) + 1
+        self._check_records(buffer, array[:processed], newlines, quotes, record_ends)
+        self.line_base += int(np.searchsorted(newlines, processed))
+        return buffer[processed:]
+
+    def _has_padding(self, array: np.ndarray, at_end: bool) -> bool:
+        """Is there whitespace pandas would keep: before a delimiter, a line end or a quote,
+        or just inside a quote? (Spaces after a delimiter are skipped by pandas itself.)"""
+        edges = np.array([self.delimiter_byte, self.newline_byte, _CR, _QUOTE], dtype=np.uint8)
+        whitespace = [_SPACE] + ([_TAB] if self.delimiter_byte != _TAB else [])
+        for byte in whitespace:
+            positions = np.flatnonzero(array[:-1] == byte)
+            if np.isin(array[positions + 1], edges).any():
+                return True
+            if (array[positions[positions > 0] - 1] == _QUOTE).any():
+                return True
+        return at_end and len(array) > 0 and int(array[-1]) in whitespace
+
+    def _quotes_are_well_formed(self, array: np.ndarray, quotes: np.ndarray) -> bool:
+        """Does every opening quote (by parity) start a value? Otherwise a quote is literal text."""
+        opening = quotes[0::2]
+        previous = array[np.maximum(opening - 1, 0)]
+        starts_value = (
+            (opening == 0)
+            | (previous == self.delimiter_byte)
+            | (previous == self.newline_byte)
+            | (previous == _CR)
+            | (previous == _SPACE)
+            | (previous == _QUOTE)
+        )
+        return bool(starts_value.all())
+
+    def _line_of(self, newlines: np.ndarray, position: int) -> int:
+        return self.line_base + int(np.searchsorted(newlines, position))
+
+    def _check_records(
+        self,
+        buffer: bytes,
+        array: np.ndarray,
+        newlines: np.ndarray,
+        quotes: np.ndarray | None,
+        record_ends: np.ndarray,
+    ) -> None:
+        is_delimiter = array == self.delimiter_byte
+        if quotes is not None:
+            inside_quotes = np.bitwise_xor.accumulate(array == _QUOTE, dtype=np.uint8)
+            is_delimiter &= inside_quotes == 0
+        starts = np.concatenate(([0], record_ends[:-1] + 1))
+        lengths = record_ends - starts
+        empty = (lengths == 0) | ((lengths == 1) & (array[np.minimum(starts, len(array) - 1)] == _CR))
+        content_records = len(record_ends) - int(empty.sum())
+        # Fast path: with one delimiter count per non-empty record there is nothing to find.
+        if np.count_nonzero(is_delimiter) == content_records * (self.expected - 1):
+            blank = empty
+        else:
+            blank = self._find_ragged_record(buffer, array, is_delimiter, newlines, starts, record_ends)
+        self._count(blank, len(record_ends))
+
+    def _find_ragged_record(
+        self,
+        buffer: bytes,
+        array: np.ndarray,
+        is_delimiter: np.ndarray,
+        newlines: np.ndarray,
+        starts: np.ndarray,
+        record_ends: np.ndarray,
+    ) -> np.ndarray:
+        """Raise for the first record with the wrong field count; return which records are blank."""
+        safe_starts = np.minimum(starts, len(array) - 1)
+        fields = np.add.reduceat(is_delimiter.view(np.uint8), safe_starts, dtype=np.int64) + 1
+        fields[starts >= record_ends] = 1
+        blank = np.zeros(len(record_ends), dtype=bool)
+        for index in np.flatnonzero(fields == 1):
+            blank[index] = not buffer[starts[index] : record_ends[index]].strip()
+        content = np.flatnonzero(~blank)
+        if not self.header_seen and len(content):
+            fields[content[0]] = self.expected  # the header itself was read by the sniffer
+        wrong = np.flatnonzero((fields != self.expected) & ~blank)
+        if len(wrong):
+            first = int(wrong[0])
+            line = self._line_of(newlines, int(starts[first]))
+            raise ragged_row_error(line, self.expected, int(fields[first]), self.delimiter)
+        return blank
+
+    def _count(self, blank: np.ndarray, records: int) -> None:
+        result = self.result
+        content = np.flatnonzero(~blank)
+        data_records = len(content)
+        if not self.header_seen and len(content):
+            self.header_seen = True
+            data_records -= 1
+        result.data_rows += data_records
+        _check_row_limit(result.data_rows, self.limits)
+        blanks = int(blank.sum())
+        result.blank_lines += blanks
+        if len(content):
+            result.trailing_blank_lines = records - 1 - int(content[-1])
+        else:
+            result.trailing_blank_lines += blanks
+
+
+def _scan_text(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
+    result = RecordScan(may_have_padding=True)
+    expected = len(sniffed.header)
+    header_seen = False
+    with path.open(encoding=sniffed.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=sniffed.delimiter, skipinitialspace=True, strict=True)
+        start_line = 1
+        try:
+            for record in reader:
+                if not any(value.strip() for value in record):
+                    result.blank_lines += 1
+                    result.trailing_blank_lines += 1
+                elif not header_seen:
+                    header_seen = True
+                else:
+                    if len(record) != expected:
+                        raise ragged_row_error(start_line, expected, len(record), sniffed.delimiter)
+                    result.data_rows += 1
+                    result.trailing_blank_lines = 0
+                    _check_row_limit(result.data_rows, limits)
+                start_line = reader.line_num + 1
+        except csv.Error:
+            raise unterminated_quote_error(start_line) from None
+        except UnicodeDecodeError:
+            raise CsvError(
+                f"The file has bytes that are not valid {sniffed.encoding.upper()} text "
+                f"after line {start_line}; save it again as UTF-8 and upload it."
+            ) from None
+    return result
