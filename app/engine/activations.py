@@ -21,7 +21,6 @@ Activation = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Derivative = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 LEAKY_SLOPE = 0.01
-ELU_ALPHA = 1.0
 _GELU_C = 0.7978845608028654  # sqrt(2 / pi)
 _GELU_K = 0.044715
 
@@ -42,9 +41,9 @@ def leaky_relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def elu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # expm1 of min(z, 0): exp never sees a large positive input, so never overflows.
+    # ELU with alpha = 1: z for z > 0, e^z - 1 otherwise. Since e^z - 1 ≥ z everywhere,
+    # the maximum picks the right branch; expm1 of min(z, 0) can never overflow.
     negative = np.expm1(np.minimum(z, 0.0))
-    negative *= ELU_ALPHA
     return np.maximum(z, negative, out=out)
 
 
@@ -94,9 +93,9 @@ def leaky_relu_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np
 
 
 def elu_derivative(z: np.ndarray, a: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    # For z < 0, f'(z) = alpha e^z = a + alpha; for z > 0 it is 1.
+    # For z < 0, f'(z) = e^z = a + 1; for z > 0 it is 1.
     slope = np.minimum(a, 0.0)
-    slope += ELU_ALPHA
+    slope += 1.0
     np.minimum(slope, 1.0, out=slope)
     return np.multiply(delta, slope, out=delta)
 

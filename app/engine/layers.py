@@ -101,6 +101,8 @@ class Dense(Layer):
         np.matmul(self._ones.get(n).T, delta, out=self.grad_bias)
         if not self.needs_input_grad:
             return delta
+        if self.n_out == 1:  # an outer product: broadcasting beats a k = 1 matmul twofold
+            return np.multiply(delta, self.weight.T, out=self._dx.get(n))
         return np.matmul(delta, self.weight.T, out=self._dx.get(n))
 
     def __repr__(self) -> str:
@@ -145,19 +147,23 @@ class BatchNorm(Layer):
             scale = self.gamma / np.sqrt(self.running_var + self.EPS)
             return x * scale + (self.beta - self.running_mean * scale)
         n = x.shape[0]
-        mean = x.mean(axis=0)
-        var = x.var(axis=0)
-        self._inv_std = 1.0 / np.sqrt(var + self.EPS)
+        ones, out = self._ones.get(n).T, self._out.get(n)
+        # Column means as ones @ x: a BLAS call, much faster than x.mean(axis=0) / x.var(axis=0).
+        mean = np.matmul(ones, x)
+        mean *= 1.0 / n
         xhat = np.subtract(x, mean, out=self._xhat.get(n))
+        var = np.matmul(ones, np.square(xhat, out=out))  # ``out`` is free until the end
+        var *= 1.0 / n
+        self._inv_std = 1.0 / np.sqrt(var + self.EPS)
         xhat *= self._inv_std
         self._xhat_now = xhat
         # The running variance is the unbiased estimate, as PyTorch keeps it.
         m = self.MOMENTUM
         self.running_mean *= 1.0 - m
-        self.running_mean += m * mean
+        self.running_mean += m * mean[0]
         self.running_var *= 1.0 - m
-        self.running_var += (m * n / max(n - 1, 1)) * var
-        out = np.multiply(xhat, self.gamma, out=self._out.get(n))
+        self.running_var += (m * n / max(n - 1, 1)) * var[0]
+        np.multiply(xhat, self.gamma, out=out)
         out += self.beta
         return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,7 +48,7 @@ class TrainingConfig:
     seed: int = 0
     clip_norm: float | None = None
     schedule: str = "constant"
-    class_weights: list[float] | None = None
+    class_weights: Sequence[float] | None = None
     momentum: float = 0.9
     step_size: int = 10
     decay_factor: float = 0.5
@@ -119,6 +119,8 @@ def fit(
         raise ValueError(f"The {metric} metric does not fit the {loss} loss.")
     X = _inputs(net, X_train)
     y = _targets(net, y_train, loss, len(X))
+    if (X_val is None) != (y_val is None):
+        raise ValueError("Validation needs both inputs and targets.")
     validation = None
     if X_val is not None and y_val is not None and len(X_val):
         X_v = _inputs(net, X_val)
@@ -210,7 +212,8 @@ def fit(
         np.copyto(params, best_params)
         np.copyto(net.state, best_state)
     if not result.message:
-        result.message = _message(result, epoch, config.early_stopping_patience)
+        monitored_name = "validation loss" if validation else "training loss"
+        result.message = _message(result, epoch, config.early_stopping_patience, monitored_name)
     return result
 
 
@@ -258,7 +261,7 @@ def _targets(net: Network, y: np.ndarray, loss: str, n: int) -> np.ndarray:
     return y
 
 
-def _class_weights(net: Network, weights: list[float] | None, loss: str) -> np.ndarray | None:
+def _class_weights(net: Network, weights: Sequence[float] | None, loss: str) -> np.ndarray | None:
     if weights is None:
         return None
     expected = {"binary_crossentropy": 2, "categorical_crossentropy": net.n_outputs}.get(loss)
@@ -290,9 +293,9 @@ def _diverged(result: TrainingResult, what: str, value: float, epoch: int) -> No
                       f"{' or gradient clipping' if what == 'gradients' else ''}.")
 
 
-def _message(result: TrainingResult, epoch: int, patience: int | None) -> str:
+def _message(result: TrainingResult, epoch: int, patience: int | None, monitored: str) -> str:
     if result.stop_reason == "early_stopping":
-        return (f"Stopped early at epoch {epoch}: the validation loss had not improved for "
+        return (f"Stopped early at epoch {epoch}: the {monitored} had not improved for "
                 f"{patience} epochs; kept the weights of epoch {result.best_epoch}.")
     if result.stop_reason == "cancelled":
         return f"Cancelled during epoch {epoch}." if epoch else "Cancelled before training began."
