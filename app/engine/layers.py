@@ -199,9 +199,8 @@ class Activation(Layer):
         self._out = _Buffers(units, dtype)
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        if self._inplace:
-            out = x  # the previous layer's output: its backward never reads it
-        else:
+        out = x  # in place: the layer before never reads its own output in backward
+        if not self._inplace:
             out = self._out.get(x.shape[0]) if training else np.empty_like(x)
         self._z = x
         self._a = self._function(x, out)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from app.engine.optimizers import OPTIMIZERS, Adam, AdamW, RMSprop, SGD, make_optimizer
+from app.engine.optimizers import OPTIMIZERS, SGD, Adam, AdamW, RMSprop, make_optimizer
 
 STEPS = 4
 LR = 0.1
