@@ -32,22 +32,26 @@ class Case:
     outputs: int  # 1 with task "binary" or "regression"; classes with "multiclass"
     task: str
     batch_size: int
-    epochs: int  # epochs timed per library
-    target: str  # what the issue asks of LayerLab / PyTorch
+    epochs_per_round: int
+    target: str  # what the issue asks of LayerLab against PyTorch
 
 
+ROUNDS = 3  # libraries take turns, a round each, so all see the same load on a shared machine
 CASES = [
     Case("reference: 100,000×50, 50→256→256→10, batch 256", 100_000, 50, (256, 256), 10,
-         "multiclass", 256, 3, "≤ 0.80× PyTorch's time"),
+         "multiclass", 256, 1, "≤ 0.80× PyTorch's time"),
     Case("small: 1,000×10, 10→32→16→1 binary, batch 32", 1_000, 10, (32, 16), 1,
-         "binary", 32, 100, "≥ 5× faster than PyTorch"),
+         "binary", 32, 20, "≥ 5× faster than PyTorch"),
     Case("regression: 20,000×8, 8→64→64→1 MSE, batch 128", 20_000, 8, (64, 64), 1,
-         "regression", 128, 5, "≥ 4× faster than PyTorch"),
+         "regression", 128, 2, "≥ 4× faster than PyTorch"),
 ]
 
 LOSS_OF_TASK = {"multiclass": "categorical_crossentropy", "binary": "binary_crossentropy",
                 "regression": "mse"}
 OUTPUT_OF_TASK = {"multiclass": "softmax", "binary": "sigmoid", "regression": "linear"}
+
+# A runner trains its network for the given number of epochs and returns their times.
+Runner = Callable[[int], list[float]]
 
 
 def make_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
@@ -61,16 +65,20 @@ def make_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
     return X, signal[:, :1].astype(np.float32)
 
 
-def time_layerlab(case: Case, X: np.ndarray, y: np.ndarray) -> float:
+def layerlab_runner(case: Case, X: np.ndarray, y: np.ndarray) -> Runner:
     net = build_mlp(case.features, [{"units": u} for u in case.hidden], case.outputs,
                     OUTPUT_OF_TASK[case.task], seed=0)
-    config = TrainingConfig(optimizer="adam", learning_rate=1e-3, batch_size=case.batch_size,
-                            epochs=case.epochs, early_stopping_patience=None)
-    result = fit(net, X, y, loss=LOSS_OF_TASK[case.task], config=config)
-    return statistics.median(report.seconds for report in result.history)
+
+    def run(epochs: int) -> list[float]:
+        config = TrainingConfig(optimizer="adam", learning_rate=1e-3, batch_size=case.batch_size,
+                                epochs=epochs, early_stopping_patience=None)
+        result = fit(net, X, y, loss=LOSS_OF_TASK[case.task], config=config)
+        return [report.seconds for report in result.history]
+
+    return run
 
 
-def time_torch(case: Case, X: np.ndarray, y: np.ndarray) -> float:
+def torch_runner(case: Case, X: np.ndarray, y: np.ndarray) -> Runner:
     import torch
 
     torch.manual_seed(0)
@@ -83,48 +91,52 @@ def time_torch(case: Case, X: np.ndarray, y: np.ndarray) -> float:
     loss_fn = {"multiclass": torch.nn.CrossEntropyLoss(), "binary": torch.nn.BCEWithLogitsLoss(),
                "regression": torch.nn.MSELoss()}[case.task]
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
-    times = []
-    for _ in range(case.epochs):
-        # The same work per epoch as the engine: shuffle, minibatches, Adam, the running loss.
-        started = time.perf_counter()
-        order = torch.randperm(len(X_t))
-        X_s, y_s = X_t[order], y_t[order]
-        total = 0.0
-        for start in range(0, len(X_s), case.batch_size):
-            xb, yb = X_s[start:start + case.batch_size], y_s[start:start + case.batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(xb)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+
+    def run(epochs: int) -> list[float]:
+        times = []
+        for _ in range(epochs):
+            # The engine's work per epoch: shuffle, minibatches, Adam, the running loss.
+            started = time.perf_counter()
+            order = torch.randperm(len(X_t))
+            X_s, y_s = X_t[order], y_t[order]
+            total = 0.0
+            for start in range(0, len(X_s), case.batch_size):
+                xb, yb = X_s[start:start + case.batch_size], y_s[start:start + case.batch_size]
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(xb)
+            times.append(time.perf_counter() - started)
+        return times
+
+    return run
 
 
-def time_sklearn(case: Case, X: np.ndarray, y: np.ndarray) -> float:
+def sklearn_runner(case: Case, X: np.ndarray, y: np.ndarray) -> Runner:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     common = {"hidden_layer_sizes": case.hidden, "solver": "adam", "learning_rate_init": 1e-3,
               "batch_size": case.batch_size, "alpha": 0.0, "random_state": 0}
     if case.task == "regression":
-        model, target = MLPRegressor(**common), y[:, 0]
+        model, target, extra = MLPRegressor(**common), y[:, 0], {}
     else:
         model, target = MLPClassifier(**common), y.ravel()
-    classes = None if case.task == "regression" else np.unique(target)
-    epochs = max(2, min(case.epochs, 10))  # sklearn's small-data epochs are slow: ten suffice
-    times = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for epoch in range(epochs + 1):
-            started = time.perf_counter()
-            if classes is None:
-                model.partial_fit(X, target)
-            else:
-                model.partial_fit(X, target, classes=classes)
-            if epoch:  # the first call also sets the network up
+        extra = {"classes": np.unique(target)}
+    model.partial_fit(X, target, **extra)  # the first call also sets the network up: untimed
+
+    def run(epochs: int) -> list[float]:
+        times = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for _ in range(epochs):
+                started = time.perf_counter()
+                model.partial_fit(X, target, **extra)  # one epoch of minibatches
                 times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        return times
+
+    return run
 
 
 def torch_available() -> bool:
@@ -186,19 +198,30 @@ def profile_reference() -> dict[str, float]:
             "element-wise and Python": max(0.0, 1.0 - (mm + opt) / total), "_step_ms": total * 1e3}
 
 
+def measure(case: Case, has_torch: bool) -> dict[str, float]:
+    """Median seconds per epoch of each library, taking turns round by round."""
+    X, y = make_data(case)
+    runners = {"LayerLab": layerlab_runner(case, X, y), "scikit-learn": sklearn_runner(case, X, y)}
+    if has_torch:
+        runners["PyTorch"] = torch_runner(case, X, y)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(ROUNDS):
+        for name, run in runners.items():
+            times[name] += run(case.epochs_per_round)
+    return {name: statistics.median(samples) for name, samples in times.items()}
+
+
 def main() -> None:
     has_torch = torch_available()
-    print(f"threads: {THREADS} (BLAS and PyTorch); times are median seconds per epoch")
+    print(f"threads: {THREADS} (BLAS and PyTorch); median seconds per epoch over {ROUNDS} rounds")
     if not has_torch:
         print("PyTorch is not installed: the PyTorch column is skipped.")
-    header = f"{'case':52} {'LayerLab':>9} {'PyTorch':>9} {'sklearn':>9}  {'LL/PT':>6} {'PT/LL':>6} {'SK/LL':>6}"
-    print(header)
+    print(f"{'case':52} {'LayerLab':>9} {'PyTorch':>9} {'sklearn':>9}  "
+          f"{'LL/PT':>6} {'PT/LL':>6} {'SK/LL':>6}")
     with threadpool_limits(THREADS):
         for case in CASES:
-            X, y = make_data(case)
-            ours = time_layerlab(case, X, y)
-            theirs = time_torch(case, X, y) if has_torch else None
-            sk = time_sklearn(case, X, y)
+            medians = measure(case, has_torch)
+            ours, sk, theirs = medians["LayerLab"], medians["scikit-learn"], medians.get("PyTorch")
             torch_cells = (f"{theirs:9.4f}", f"{ours / theirs:5.2f}×", f"{theirs / ours:5.1f}×") \
                 if theirs else (f"{'—':>9}", f"{'—':>6}", f"{'—':>6}")
             print(f"{case.name:52} {ours:9.4f} {torch_cells[0]} {sk:9.4f}  "
