@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,20 +49,28 @@ class ParsedCsv:
 
 def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
     sniffed = sniff_file(path, limits)
-    scan = scan_records(path, sniffed, limits)
-    if scan.fields_checked and scan.data_rows == 0:
-        raise _header_only_error()
     options = ReadOptions(
         encoding=sniffed.encoding, delimiter=sniffed.delimiter, columns=sniffed.header
     )
     notices = list(sniffed.notices)
-    try:
-        frame = _parse(path, options, nrows=limits.max_rows + 1)
-    except UnicodeDecodeError:
+    # The record scan and pandas' parse each read the whole file and mostly run without the
+    # GIL, so they overlap; the scan's verdict (with exact line numbers) wins over pandas'.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(scan_records, path, sniffed, limits)
+        try:
+            frame: pd.DataFrame | None = _parse(path, options, nrows=limits.max_rows + 1)
+            parse_error: Exception | None = None
+        except (CsvError, UnicodeDecodeError) as exc:
+            frame, parse_error = None, exc
+        scan = scanning.result()
+    if isinstance(parse_error, UnicodeDecodeError):
         # The head was UTF-8 but a later byte is not: decide the fallback on the whole file.
         options.encoding, notices = fallback_encoding(path.read_bytes())
         frame = _parse(path, options, nrows=limits.max_rows + 1)
-    if frame.empty:
+    elif parse_error is not None:
+        raise parse_error
+    assert frame is not None
+    if frame.empty or (scan.fields_checked and scan.data_rows == 0):
         raise _header_only_error()
     if len(frame) > limits.max_rows:
         raise CsvError(

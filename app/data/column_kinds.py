@@ -1,0 +1,155 @@
+"""What a column holds: its distinct values with counts, and the kind a person would call it.
+
+Kinds, decided in this order (the first rule that applies wins):
+
+- constant: at most one distinct non-missing value (an all-missing column is constant too).
+- boolean: a true/false dtype, numbers that are only 0 and 1, or text whose two values are a
+  yes/no pair (true/false, yes/no, y/n, t/f, 1/0, on/off), in any case.
+- id: unique on every row with nothing missing, in a table of at least `ID_MIN_ROWS` rows,
+  and either integers forming a sequence (sorted, or a shuffled run of consecutive numbers)
+  or short text without spaces (codes, keys, UUIDs).
+- integer: numbers that are all whole. A few distinct values in a large table is still
+  "integer"; `distinct_ratio` (distinct / non-missing) lets the builder offer it as categories.
+- numeric: other numbers.
+- datetime: text whose values all parse as dates with one format: ISO 8601 (with or without a
+  time), then month-first "%m/%d/%Y", then day-first "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d".
+- text: free-form strings: mostly distinct (ratio at least `TEXT_MIN_DISTINCT_RATIO`) and long
+  or wordy (on average at least `TEXT_MIN_LENGTH` characters or `TEXT_MIN_WORDS` words).
+- categorical: any other text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ID_MIN_ROWS = 20
+TEXT_MIN_DISTINCT_RATIO = 0.5
+TEXT_MIN_LENGTH = 30
+TEXT_MIN_WORDS = 4
+_SAMPLE = 1000
+BOOLEAN_PAIRS = (
+    {"true", "false"},
+    {"yes", "no"},
+    {"y", "n"},
+    {"t", "f"},
+    {"1", "0"},
+    {"on", "off"},
+)
+DATE_FORMATS = ("ISO8601", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
+_DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+@dataclass
+class Distinct:
+    """The distinct non-missing values of a column and how often each occurs.
+
+    Numbers come sorted ascending; text comes in no particular order.
+    """
+
+    values: np.ndarray
+    counts: np.ndarray
+    missing: int
+    numeric: bool
+    whole: bool = False
+    dates: pd.Series | None = None  # the values parsed as dates, when the kind is datetime
+
+    @property
+    def present(self) -> int:
+        return int(self.counts.sum())
+
+
+def distinct_values(column: pd.Series) -> Distinct:
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        present = numbers[~np.isnan(numbers)]
+        return _distinct_numbers(np.sort(present), missing=len(numbers) - len(present))
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        column = column.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    elif not pd.api.types.is_string_dtype(dtype) or dtype == object:
+        column = column.astype("str")
+    values = column.to_numpy()  # the object array behind pandas' string column, not a copy
+    if values.dtype != object:
+        values = values.astype(object)
+    codes, uniques = pd.factorize(values)  # missing values get code -1
+    counts = np.bincount(codes + 1, minlength=len(uniques) + 1)
+    return Distinct(np.asarray(uniques, dtype=object), counts[1:], int(counts[0]), False)
+
+
+def _distinct_numbers(ordered: np.ndarray, missing: int) -> Distinct:
+    if not len(ordered):
+        return Distinct(ordered, np.array([], dtype=np.int64), missing, True, whole=False)
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(ordered)) + 1))
+    counts = np.diff(np.append(starts, len(ordered)))
+    values = ordered[starts]
+    whole = bool(np.all(values == np.floor(values)))
+    return Distinct(values, counts, missing, True, whole=whole)
+
+
+def infer_kind(column: pd.Series, distinct: Distinct) -> str:
+    rows = len(column)
+    if len(distinct.values) <= 1:
+        return "constant"
+    if _is_boolean(column, distinct):
+        return "boolean"
+    unique_per_row = distinct.missing == 0 and len(distinct.values) == rows >= ID_MIN_ROWS
+    if distinct.numeric:
+        if unique_per_row and distinct.whole and _is_sequence(column, distinct):
+            return "id"
+        return "integer" if distinct.whole else "numeric"
+    distinct.dates = parse_date_values(distinct.values)
+    if distinct.dates is not None:
+        return "datetime"
+    lengths, words = _text_shape(distinct.values)
+    if unique_per_row and words <= 1.0 and lengths < TEXT_MIN_LENGTH:
+        return "id"
+    mostly_distinct = len(distinct.values) >= TEXT_MIN_DISTINCT_RATIO * distinct.present
+    if mostly_distinct and (lengths >= TEXT_MIN_LENGTH or words >= TEXT_MIN_WORDS):
+        return "text"
+    if unique_per_row:
+        return "id"
+    return "categorical"
+
+
+def _is_boolean(column: pd.Series, distinct: Distinct) -> bool:
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return True
+    if len(distinct.values) != 2:
+        return False
+    if distinct.numeric:
+        return set(distinct.values.tolist()) == {0.0, 1.0}
+    tokens = {str(value).lower() for value in distinct.values}
+    return tokens in BOOLEAN_PAIRS
+
+
+def _is_sequence(column: pd.Series, distinct: Distinct) -> bool:
+    span = distinct.values[-1] - distinct.values[0] + 1
+    return bool(span == len(distinct.values) or column.is_monotonic_increasing)
+
+
+def _text_shape(values: np.ndarray) -> tuple[float, float]:
+    """Mean length and mean word count of (a sample of) the distinct values."""
+    sample = pd.Series(values[:_SAMPLE], dtype="str")
+    return float(sample.str.len().mean()), float(sample.str.count(r"\S+").mean())
+
+
+def parse_date_values(values: np.ndarray) -> pd.Series | None:
+    """These text values as dates, if they all parse with one format; otherwise None."""
+    sample = values[:_SAMPLE]
+    if not all(_DATE_LIKE.match(str(value)) for value in sample):
+        return None
+    for fmt in DATE_FORMATS:
+        if parse_dates(sample, fmt).isna().any():
+            continue
+        dates = parse_dates(values, fmt) if len(values) > len(sample) else parse_dates(sample, fmt)
+        if not dates.isna().any():
+            return dates
+    return None
+
+
+def parse_dates(values: np.ndarray, fmt: str) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, dtype=object), format=fmt, errors="coerce")
