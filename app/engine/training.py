@@ -82,6 +82,14 @@ class TrainingResult:
     message: str = ""
 
 
+class _Stop(Exception):
+    """Ends training early, with the reason and the message the result will carry."""
+
+    def __init__(self, reason: StopReason, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
 def fit(
     net: Network,
     X_train: np.ndarray,
@@ -116,104 +124,124 @@ def fit(
     metric = metric or ("accuracy" if classification else "r2")
     if (metric == "accuracy") != classification:
         raise ValueError(f"The {metric} metric does not fit the {loss} loss.")
-    X = _inputs(net, X_train)
-    y = _targets(net, y_train, loss, len(X))
     if (X_val is None) != (y_val is None):
         raise ValueError("Validation needs both inputs and targets.")
+    X = _inputs(net, X_train)
+    y = _targets(net, y_train, loss, len(X))
     validation = None
     if X_val is not None and y_val is not None and len(X_val):
         X_v = _inputs(net, X_val)
         validation = (X_v, _targets(net, y_val, loss, len(X_v)))
+    monitored_name = "validation loss" if validation else "training loss"
     class_weights = _class_weights(net, config.class_weights, loss)
 
     rng = np.random.default_rng(config.seed)
     net.set_rng(rng)
-    optimizer = make_optimizer(config.optimizer, net.n_parameters, net.dtype, config.learning_rate,
-                               config.weight_decay, net.n_decayed, config.momentum)
+    epoch_runner = _EpochRunner(net, X, y, loss, config, class_weights, RunningMetric(metric, y),
+                                rng, should_stop)
+    val_metric = RunningMetric(metric, validation[1]) if validation else None
     schedule = make_schedule(config.schedule, config.learning_rate, epochs=config.epochs,
                              step_size=config.step_size, factor=config.decay_factor,
                              patience=config.plateau_patience, min_rate=config.min_learning_rate)
-    train_metric = RunningMetric(metric, y)
-    val_metric = RunningMetric(metric, validation[1]) if validation else None
-    loss_function = LOSSES[loss]
-    params, grads = net.params, net.grads
-    clip_squared = None if config.clip_norm is None else float(config.clip_norm) ** 2
-    n, batch_size = len(X), min(config.batch_size, len(X))
-    X_shuffled, y_shuffled = np.empty_like(X), np.empty_like(y)
-
-    result = TrainingResult()
+    patience = config.early_stopping_patience
+    result = TrainingResult(message=f"Trained for {config.epochs} epoch{'s' * (config.epochs != 1)}.")
     best_loss, waited = math.inf, 0
-    best_params, best_state = params.copy(), net.state.copy()
-    epoch = 0
-    # Overflow is expected when training diverges, and caught below by explicit
+    best_params, best_state = net.params.copy(), net.state.copy()
+    # Overflow is expected when training diverges and is caught by explicit
     # finiteness checks that name the cause; NumPy's warnings would only be noise.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        while result.stop_reason == "completed" and epoch < config.epochs:
-            if should_stop is not None and should_stop():
-                result.stop_reason = "cancelled"
-                break
-            epoch += 1
-            started = time.perf_counter()
-            order = rng.permutation(n)
-            # One gather per epoch, so that every minibatch is a contiguous view.
-            np.take(X, order, axis=0, out=X_shuffled)
-            np.take(y, order, axis=0, out=y_shuffled)
-            train_metric.reset()
-            total_loss = 0.0
-            for batch, start in enumerate(range(0, n, batch_size)):
-                if batch % 256 == 255 and should_stop is not None and should_stop():
-                    result.stop_reason = "cancelled"
-                    break
-                xb, yb = X_shuffled[start:start + batch_size], y_shuffled[start:start + batch_size]
-                outputs = net.forward(xb, training=True)
-                batch_loss, delta = loss_function(outputs, yb, class_weights)
-                if not math.isfinite(batch_loss):
-                    _diverged(result, "loss", batch_loss, epoch)
-                    break
-                train_metric.add(outputs, yb)
-                total_loss += batch_loss * len(xb)
-                net.backward(delta)
-                squared_norm = float(np.dot(grads, grads))
-                if not math.isfinite(squared_norm):
-                    _diverged(result, "gradients", squared_norm, epoch)
-                    break
-                if clip_squared is not None and squared_norm > clip_squared:
-                    grads *= math.sqrt(clip_squared / squared_norm)
-                optimizer.step(params, grads)
-            if result.stop_reason != "completed":
-                break
-            train_loss = total_loss / n
-            val_loss = val_score = None
-            if validation and val_metric:
-                val_loss, val_score = _evaluate(net, *validation, loss, class_weights, val_metric)
-                if not math.isfinite(val_loss):
-                    _diverged(result, "validation loss", val_loss, epoch)
-                    break
-            report = EpochReport(epoch, train_loss, val_loss, train_metric.value(), val_score,
-                                 time.perf_counter() - started)
-            result.history.append(report)
-            if on_epoch is not None:
-                on_epoch(report)
-            monitored = val_loss if val_loss is not None else train_loss
-            if monitored < best_loss:
-                best_loss, waited, result.best_epoch = monitored, 0, epoch
-                np.copyto(best_params, params)
-                np.copyto(best_state, net.state)
-            else:
-                waited += 1
-                if config.early_stopping_patience is not None and waited >= config.early_stopping_patience:
-                    result.stop_reason = "early_stopping"
-            optimizer.learning_rate = schedule.rate(epoch, monitored)
-
-    restore = result.stop_reason == "diverged" or (
-        config.early_stopping_patience is not None and result.best_epoch >= 1)
-    if restore:
-        np.copyto(params, best_params)
+        try:
+            for epoch in range(1, config.epochs + 1):
+                if should_stop is not None and should_stop():
+                    raise _Stop("cancelled", f"Cancelled after epoch {epoch - 1}."
+                                if epoch > 1 else "Cancelled before training began.")
+                started = time.perf_counter()
+                train_loss, train_score = epoch_runner.run(epoch)
+                val_loss = val_score = None
+                if validation and val_metric:
+                    val_loss, val_score = _evaluate(net, *validation, loss, class_weights, val_metric)
+                    _check_finite("validation loss", val_loss, epoch)
+                report = EpochReport(epoch, train_loss, val_loss, train_score, val_score,
+                                     time.perf_counter() - started)
+                result.history.append(report)
+                if on_epoch is not None:
+                    on_epoch(report)
+                monitored = val_loss if val_loss is not None else train_loss
+                if monitored < best_loss:
+                    best_loss, waited, result.best_epoch = monitored, 0, epoch
+                    np.copyto(best_params, net.params)
+                    np.copyto(best_state, net.state)
+                else:
+                    waited += 1
+                    if patience is not None and waited >= patience:
+                        raise _Stop("early_stopping", (
+                            f"Stopped early at epoch {epoch}: the {monitored_name} had not improved "
+                            f"for {patience} epochs; kept the weights of epoch {result.best_epoch}."))
+                epoch_runner.optimizer.learning_rate = schedule.rate(epoch, monitored)
+        except _Stop as stop:
+            result.stop_reason, result.message = stop.reason, stop.message
+    if result.stop_reason == "diverged" or (patience is not None and result.best_epoch >= 1):
+        np.copyto(net.params, best_params)
         np.copyto(net.state, best_state)
-    if not result.message:
-        monitored_name = "validation loss" if validation else "training loss"
-        result.message = _message(result, epoch, config.early_stopping_patience, monitored_name)
     return result
+
+
+class _EpochRunner:
+    """One pass over the shuffled training data in minibatches, with everything
+    the per-batch loop needs bound once, so each batch costs only its NumPy calls."""
+
+    CANCEL_CHECK_EVERY = 256  # minibatches between polls of should_stop
+
+    def __init__(self, net: Network, X: np.ndarray, y: np.ndarray, loss: str,
+                 config: TrainingConfig, class_weights: np.ndarray | None,
+                 metric: RunningMetric, rng: np.random.Generator,
+                 should_stop: Callable[[], bool] | None) -> None:
+        self.net, self.X, self.y, self.metric, self.rng = net, X, y, metric, rng
+        self.loss_function, self.class_weights = LOSSES[loss], class_weights
+        self.optimizer = make_optimizer(config.optimizer, net.n_parameters, net.dtype,
+                                        config.learning_rate, config.weight_decay, net.n_decayed,
+                                        config.momentum)
+        self.clip_squared = None if config.clip_norm is None else float(config.clip_norm) ** 2
+        self.batch_size = min(config.batch_size, len(X))
+        self.should_stop = should_stop
+        self.X_shuffled, self.y_shuffled = np.empty_like(X), np.empty_like(y)
+
+    def run(self, epoch: int) -> tuple[float, float]:
+        """Train one epoch; returns its mean minibatch loss and running metric."""
+        net, params, grads, optimizer = self.net, self.net.params, self.net.grads, self.optimizer
+        loss_function, class_weights, metric = self.loss_function, self.class_weights, self.metric
+        X, y, size, should_stop = self.X_shuffled, self.y_shuffled, self.batch_size, self.should_stop
+        order = self.rng.permutation(len(X))
+        # One gather per epoch, so that every minibatch is a contiguous view.
+        np.take(self.X, order, axis=0, out=X)
+        np.take(self.y, order, axis=0, out=y)
+        metric.reset()
+        total_loss = 0.0
+        for batch, start in enumerate(range(0, len(X), size)):
+            if (should_stop is not None and batch % self.CANCEL_CHECK_EVERY == self.CANCEL_CHECK_EVERY - 1
+                    and should_stop()):
+                raise _Stop("cancelled", f"Cancelled during epoch {epoch}.")
+            xb, yb = X[start:start + size], y[start:start + size]
+            outputs = net.forward(xb, training=True)
+            batch_loss, delta = loss_function(outputs, yb, class_weights)
+            _check_finite("loss", batch_loss, epoch)
+            metric.add(outputs, yb)
+            total_loss += batch_loss * len(xb)
+            net.backward(delta)
+            squared_norm = float(np.dot(grads, grads))  # also how non-finite gradients show
+            _check_finite("gradients", squared_norm, epoch)
+            if self.clip_squared is not None and squared_norm > self.clip_squared:
+                grads *= math.sqrt(self.clip_squared / squared_norm)
+            optimizer.step(params, grads)
+        return total_loss / len(X), metric.value()
+
+
+def _check_finite(what: str, value: float, epoch: int) -> None:
+    if not math.isfinite(value):
+        kind = "NaN (not a number)" if math.isnan(value) else "infinite"
+        advice = " or gradient clipping" if what == "gradients" else ""
+        raise _Stop("diverged", f"The {what} became {kind} at epoch {epoch}; "
+                                f"try a smaller learning rate{advice}.")
 
 
 def _check_config(config: TrainingConfig) -> None:
@@ -283,19 +311,3 @@ def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str,
         total += LOSSES[loss](outputs, yb, class_weights)[0] * len(outputs)
         metric.add(outputs, yb)
     return total / len(X), metric.value()
-
-
-def _diverged(result: TrainingResult, what: str, value: float, epoch: int) -> None:
-    result.stop_reason = "diverged"
-    kind = "NaN (not a number)" if math.isnan(value) else "infinite"
-    result.message = (f"The {what} became {kind} at epoch {epoch}; try a smaller learning rate"
-                      f"{' or gradient clipping' if what == 'gradients' else ''}.")
-
-
-def _message(result: TrainingResult, epoch: int, patience: int | None, monitored: str) -> str:
-    if result.stop_reason == "early_stopping":
-        return (f"Stopped early at epoch {epoch}: the {monitored} had not improved for "
-                f"{patience} epochs; kept the weights of epoch {result.best_epoch}.")
-    if result.stop_reason == "cancelled":
-        return f"Cancelled during epoch {epoch}." if epoch else "Cancelled before training began."
-    return f"Trained for {epoch} epochs."

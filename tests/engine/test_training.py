@@ -146,7 +146,7 @@ def test_cancel_before_an_epoch() -> None:
     result = fit(build_mlp(3, [], 1), X, y, loss="mse", config=TrainingConfig(epochs=10),
                  should_stop=should_stop)
     assert result.stop_reason == "cancelled" and len(result.history) == 2
-    assert result.message == "Cancelled during epoch 2."
+    assert result.message == "Cancelled after epoch 2."
 
 
 def test_cancel_within_a_long_epoch() -> None:
@@ -160,7 +160,7 @@ def test_cancel_within_a_long_epoch() -> None:
     result = fit(build_mlp(3, [], 1), X, y, loss="mse", config=TrainingConfig(batch_size=1, epochs=1),
                  should_stop=should_stop)
     assert result.stop_reason == "cancelled" and result.history == []
-    assert len(calls) == 2
+    assert len(calls) == 2 and result.message == "Cancelled during epoch 1."
 
 
 def test_class_weights_shift_predictions_toward_the_weighted_class() -> None:
