@@ -152,7 +152,7 @@ def choose_encoders(
 
     With no features in the spec, every column but the label whose kind has a
     default encoder. A feature the user picked whose kind has none (an ID, say)
-    is standardized if numeric and one-hot encoded otherwise.
+    is standardized if numbers or dates (as seconds) and one-hot encoded otherwise.
     """
     kinds = dict(column_kinds or {})
     for name in frame.columns:
@@ -167,7 +167,9 @@ def choose_encoders(
         raise ValueError("No column is suitable as a feature; pick at least one.")
     chosen = {}
     for name in features:
-        fallback = "standardize" if pd.api.types.is_numeric_dtype(frame[name]) else "onehot"
+        dtype = frame[name].dtype
+        numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
+        fallback = "standardize" if numeric else "onehot"
         chosen[name] = spec.encoders.get(name) or default_encoder(kinds[name]) or fallback
     return chosen
 
