@@ -58,7 +58,10 @@ def test_names_known_to_the_engine() -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"split": {"train": 0.7, "validation": 0.2, "test": 0.2}}, "split: train, validation and test must add up to 1"),
+        (
+            {"split": {"train": 0.7, "validation": 0.2, "test": 0.2}},
+            "split: train, validation and test must add up to 1",
+        ),
         ({"split": {"train": 1.0, "validation": 0.0, "test": 0.0}}, "split.train: each share must be between 0 and 1"),
         ({"layers": [{"units": 0}]}, "layers.0.units: a layer needs between 1 and 4096 units, not 0"),
         ({"layers": [{"units": 8}] * 17}, "layers: at most 16 hidden layers"),

@@ -79,6 +79,10 @@ class FittedPipeline:
         """The network's inputs for these rows, shape (n, n_inputs), float32."""
         return self.table.transform(frame)
 
+    def unseen_values(self, frame: pd.DataFrame) -> dict[str, int]:
+        """Per feature, how many of these rows hold a category not seen in training."""
+        return self.table.unseen_counts(frame)
+
     def predict(self, net: Network, frame: pd.DataFrame) -> pd.DataFrame:
         """Decoded predictions for new rows: "predicted", plus "probability: <class>" columns."""
         return self.decode(net.predict(self.transform_new_rows(frame)))
@@ -295,7 +299,7 @@ def run_experiment(
     importance = permutation_importance(
         X_val,
         pipeline.table.blocks(),
-        lambda X: score_for_importance(pipeline.task, y_val, net.predict(X)),
+        lambda X, rows: score_for_importance(pipeline.task, y_val[rows], net.predict(X)),
         n_repeats=importance_repeats,
         seed=spec.split.seed,
     )

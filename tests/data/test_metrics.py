@@ -85,3 +85,20 @@ def test_regression_scores_and_residuals() -> None:
     assert len(points["actual"]) == 200
     assert abs(points["residual"][0] - (points["actual"][0] - points["predicted"][0])) < 1e-12  # type: ignore[operator]
     _strict_json([scores, points])
+
+
+def test_permutation_importance_ranks_the_feature_that_matters() -> None:
+    from app.data.importance import permutation_importance
+
+    X = RNG.normal(size=(3000, 4)).astype(np.float32)  # "signal" in column 0, "noise" in 1..3
+    y = (X[:, 0] > 0).astype(int)
+
+    def accuracy(rows_X: np.ndarray, rows: np.ndarray) -> float:
+        return float(np.mean((rows_X[:, 0] > 0) == y[rows]))
+
+    found = permutation_importance(
+        X, {"noise": slice(1, 4), "signal": slice(0, 1)}, accuracy, n_repeats=3, max_rows=1000
+    )
+    assert [row["feature"] for row in found] == ["signal", "noise"]
+    assert 0.4 < found[0]["importance"] < 0.6 and found[1]["importance"] == 0.0
+    _strict_json(found)
