@@ -41,7 +41,10 @@ class _Buffers:
 
 class Layer:
     """Parameters are declared by ``parameter_shapes`` and bound by the network to
-    views of its flat parameter and gradient vectors."""
+    views of its flat parameter and gradient vectors; those named in ``DECAYED``
+    are subject to weight decay. ``state`` holds non-trained arrays that are saved."""
+
+    DECAYED: tuple[str, ...] = ()
 
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         return {}
@@ -51,6 +54,9 @@ class Layer:
 
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray],
              state: dict[str, np.ndarray]) -> None:
+        pass
+
+    def initialize(self, rng: np.random.Generator) -> None:
         pass
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
@@ -113,7 +119,6 @@ class BatchNorm(Layer):
     """Normalizes each unit over the batch while training, with running statistics
     at inference: (n, units) -> gamma * (x - mean) / sqrt(var + eps) + beta."""
 
-    DECAYED = ()
     EPS = 1e-5
     MOMENTUM = 0.1  # weight of the newest batch in the running statistics (as PyTorch)
 
@@ -121,6 +126,7 @@ class BatchNorm(Layer):
         self.units = units
         self._out = _Buffers(units, dtype)
         self._xhat = _Buffers(units, dtype)
+        self._dx = _Buffers(units, dtype)
         self._ones = _Buffers(1, dtype, fill=1.0)
 
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -168,13 +174,13 @@ class BatchNorm(Layer):
         return out
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
-        n, xhat = delta.shape[0], self._xhat_now
+        n, xhat, dx = delta.shape[0], self._xhat_now, self._dx.get(delta.shape[0])
         ones = self._ones.get(n).T
         np.matmul(ones, delta, out=self.grad_beta)
-        np.matmul(ones, delta * xhat, out=self.grad_gamma)
+        np.matmul(ones, np.multiply(delta, xhat, out=dx), out=self.grad_gamma)
         # dx = gamma / std * (delta - mean(delta) - xhat * mean(delta * xhat)),
         # where those means are grad_beta / n and grad_gamma / n.
-        dx = xhat * (self.grad_gamma * (-1.0 / n))
+        np.multiply(xhat, self.grad_gamma * (-1.0 / n), out=dx)
         dx += delta
         dx -= self.grad_beta * (1.0 / n)
         dx *= self.gamma * self._inv_std
@@ -187,8 +193,6 @@ class BatchNorm(Layer):
 class Activation(Layer):
     """f(x) elementwise (softmax: per row), (n, units) -> (n, units); computed in
     place over the input when the derivative needs only the output."""
-
-    DECAYED = ()
 
     def __init__(self, name: str, units: int, dtype: np.dtype) -> None:
         if name not in ACTIVATIONS:
@@ -216,8 +220,6 @@ class Activation(Layer):
 class Dropout(Layer):
     """Zeroes each input with probability ``rate`` while training and scales the
     rest by 1 / (1 - rate), so inference needs no rescaling ("inverted" dropout)."""
-
-    DECAYED = ()
 
     def __init__(self, rate: float, units: int, dtype: np.dtype) -> None:
         if not 0.0 <= rate < 1.0:

@@ -8,9 +8,11 @@ there are. The weight matrices come first, so weight decay is one slice.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from app.engine.activations import ACTIVATIONS
 from app.engine.initializers import DEFAULT_FOR_ACTIVATION, INITIALIZERS
@@ -21,6 +23,16 @@ CONFIG_KIND = "layerlab.mlp"
 CONFIG_VERSION = 1
 _HIDDEN_DEFAULTS: dict[str, Any] = {"activation": "relu", "dropout": 0.0, "batchnorm": False}
 _PREDICT_CHUNK = 8192  # rows per forward pass in predict: bounds the memory used
+
+
+def _views(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Consecutive views of ``flat`` with the given shapes."""
+    views, start = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        views.append(flat[start:start + size].reshape(shape))
+        start += size
+    return views
 
 
 def _hidden_spec(spec: dict[str, Any], position: int) -> dict[str, Any]:
@@ -53,7 +65,7 @@ class Network:
     """
 
     def __init__(self, n_inputs: int, hidden: list[dict[str, Any]], n_outputs: int,
-                 output: str = "linear", seed: int = 0, dtype: type = np.float32) -> None:
+                 output: str = "linear", seed: int = 0, dtype: DTypeLike = np.float32) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"The output activation must be one of {', '.join(OUTPUTS)}, not {output!r}.")
         if n_inputs < 1 or n_outputs < 1:
@@ -74,47 +86,42 @@ class Network:
             width = units
         self._add("output.dense", Dense(width, n_outputs, DEFAULT_FOR_ACTIVATION[output], self.dtype))
         self.layers = [layer for _, layer in self.named_layers]
-        self.layers[0].needs_input_grad = False  # type: ignore[attr-defined]
+        first = self.layers[0]
+        assert isinstance(first, Dense)
+        first.needs_input_grad = False  # its input is the data
         self._allocate()
         rng = np.random.default_rng(seed)
         for layer in self.layers:
-            if isinstance(layer, Dense | BatchNorm):
-                layer.initialize(rng)
+            layer.initialize(rng)
 
     def _add(self, name: str, layer: Layer) -> None:
         self.named_layers.append((name, layer))
 
     def _allocate(self) -> None:
-        # Decayed parameters (weight matrices) first, so weight decay is params[:n_decayed].
-        entries = [(name, layer, key, shape, key in getattr(layer, "DECAYED", ()))
-                   for name, layer in self.named_layers
-                   for key, shape in layer.parameter_shapes().items()]
-        entries.sort(key=lambda entry: not entry[4])  # stable: layer order kept within each group
-        sizes = [int(np.prod(shape)) for *_, shape, _ in entries]
-        self.params = np.zeros(sum(sizes), self.dtype)
+        # Decayed parameters (the weight matrices) first, so weight decay is
+        # params[:n_decayed]; the sort is stable, so layer order holds within each group.
+        slots = sorted(((name, layer, key, shape) for name, layer in self.named_layers
+                        for key, shape in layer.parameter_shapes().items()),
+                       key=lambda slot: slot[2] not in slot[1].DECAYED)
+        state_slots = [(name, layer, key, shape) for name, layer in self.named_layers
+                       for key, shape in layer.state_shapes().items()]
+        shapes, state_shapes = [slot[3] for slot in slots], [slot[3] for slot in state_slots]
+        self.params = np.zeros(sum(map(math.prod, shapes)), self.dtype)
         self.grads = np.zeros_like(self.params)
-        self.n_decayed = sum(size for size, entry in zip(sizes, entries, strict=True) if entry[4])
-        params: dict[int, dict[str, np.ndarray]] = {id(layer): {} for layer in self.layers}
-        grads: dict[int, dict[str, np.ndarray]] = {id(layer): {} for layer in self.layers}
+        self.state = np.zeros(sum(map(math.prod, state_shapes)), self.dtype)
+        self.n_decayed = sum(math.prod(shape) for _, layer, key, shape in slots if key in layer.DECAYED)
         self.arrays: dict[str, np.ndarray] = {}  # every saved array by name, as views
-        start = 0
-        for (name, layer, key, shape, _), size in zip(entries, sizes, strict=True):
-            params[id(layer)][key] = self.params[start:start + size].reshape(shape)
-            grads[id(layer)][key] = self.grads[start:start + size].reshape(shape)
-            self.arrays[f"{name}.{key}"] = params[id(layer)][key]
-            start += size
-        state_entries = [(name, layer, key, shape) for name, layer in self.named_layers
-                         for key, shape in layer.state_shapes().items()]
-        self.state = np.zeros(sum(int(np.prod(s)) for *_, s in state_entries), self.dtype)
-        states: dict[int, dict[str, np.ndarray]] = {id(layer): {} for layer in self.layers}
-        start = 0
-        for name, layer, key, shape in state_entries:
-            size = int(np.prod(shape))
-            states[id(layer)][key] = self.state[start:start + size].reshape(shape)
-            self.arrays[f"{name}.{key}"] = states[id(layer)][key]
-            start += size
+        bound: dict[int, tuple[dict[str, np.ndarray], ...]] = {
+            id(layer): ({}, {}, {}) for layer in self.layers}  # params, grads, state
+        views = zip(slots, _views(self.params, shapes), _views(self.grads, shapes), strict=True)
+        for (name, layer, key, _), param, grad in views:
+            bound[id(layer)][0][key], bound[id(layer)][1][key] = param, grad
+            self.arrays[f"{name}.{key}"] = param
+        for (name, layer, key, _), array in zip(state_slots, _views(self.state, state_shapes), strict=True):
+            bound[id(layer)][2][key] = array
+            self.arrays[f"{name}.{key}"] = array
         for layer in self.layers:
-            layer.bind(params[id(layer)], grads[id(layer)], states[id(layer)])
+            layer.bind(*bound[id(layer)])
 
     @property
     def n_parameters(self) -> int:
