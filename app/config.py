@@ -59,5 +59,10 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'layerlab.db').resolve()}"
 
+    @property
+    def experiments_dir(self) -> Path:
+        return self.data_dir / "experiments"
+
     def prepare_directories(self) -> None:
         self.datasets_dir.mkdir(parents=True, exist_ok=True)
+        self.experiments_dir.mkdir(parents=True, exist_ok=True)

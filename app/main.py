@@ -12,7 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from app.config import Settings
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
-from app.web import api_datasets, pages
+from app.db.experiments import interrupt_expired_leases
+from app.jobs.pool import make_executor
+from app.web import api_datasets, api_experiments, builder, events, experiment_pages, pages
 from app.web.errors import install_error_handlers
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
@@ -29,15 +31,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade_to_head(settings.resolved_database_url)
         engine = make_engine(settings.resolved_database_url)
         app.state.session_factory = make_session_factory(engine)
+        with app.state.session_factory() as session:
+            interrupt_expired_leases(session=session)
+        executor = make_executor(settings)
+        executor.start()
         try:
             yield
         finally:
+            executor.stop()
             engine.dispose()
 
     app = FastAPI(
         title="LayerLab",
         summary="Build, train and inspect neural networks on tabular data without code.",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads from a CDN; our own /api page lists the routes
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.templates = make_templates()
@@ -45,5 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_datasets.router)
+    app.include_router(api_experiments.router)
+    app.include_router(events.router)
     app.include_router(pages.router)
+    app.include_router(builder.router)
+    app.include_router(experiment_pages.router)
     return app

@@ -37,8 +37,37 @@
     form.addEventListener("htmx:afterRequest", () => { input.value = ""; });
   }
 
+  // Sortable tables: a header button sorts by its column; aria-sort tells which way.
+  function setUpSorting(table) {
+    const headers = Array.from(table.querySelectorAll("thead th"));
+    headers.forEach((th, column) => {
+      const button = th.querySelector("button.sort");
+      if (!button) return;
+      button.addEventListener("click", () => {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        headers.forEach((other) => other.removeAttribute("aria-sort"));
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const numeric = button.dataset.type === "number";
+        const key = (row) => {
+          const cell = row.children[column];
+          const raw = cell.dataset.value ?? cell.textContent.trim();
+          if (!numeric) return raw.toLowerCase();
+          return raw === "" ? -Infinity : Number(raw);
+        };
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows).sort((a, b) => {
+          const [x, y] = [key(a), key(b)];
+          const order = x < y ? -1 : x > y ? 1 : 0;
+          return ascending ? order : -order;
+        });
+        body.append(...rows);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const form = document.getElementById("upload-form");
     if (form) setUpUpload(form);
+    document.querySelectorAll("table.sortable").forEach(setUpSorting);
   });
 })();

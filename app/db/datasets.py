@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.data.csv_reader import CsvLimits, read_csv_file
 from app.data.profiling import profile_frame
-from app.db.models import Dataset
+from app.db.models import Dataset, Experiment
 
 HASH_CHUNK_BYTES = 1 << 20
 
@@ -82,9 +83,12 @@ def dataset_path(*, datasets_dir: Path, dataset: Dataset) -> Path:
     return datasets_dir / dataset.stored_name
 
 
-def delete_dataset(*, session: Session, datasets_dir: Path, dataset: Dataset) -> None:
-    """Delete the row first; the file goes only once the delete has committed."""
+def delete_dataset(*, session: Session, datasets_dir: Path, experiments_dir: Path, dataset: Dataset) -> None:
+    """Delete the rows first (experiments cascade); the files only once that has committed."""
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
+    experiment_ids = session.scalars(select(Experiment.id).where(Experiment.dataset_id == dataset.id)).all()
     session.delete(dataset)
     session.commit()
     path.unlink(missing_ok=True)
+    for experiment_id in experiment_ids:
+        shutil.rmtree(experiments_dir / str(experiment_id), ignore_errors=True)

@@ -57,4 +57,7 @@ def one(dataset_id: int, session: SessionDep) -> dict[str, Any]:
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete(dataset_id: int, settings: SettingsDep, session: SessionDep) -> None:
     dataset = dataset_or_404(session, dataset_id)
-    delete_dataset(session=session, datasets_dir=settings.datasets_dir, dataset=dataset)
+    delete_dataset(
+        session=session, datasets_dir=settings.datasets_dir, experiments_dir=settings.experiments_dir,
+        dataset=dataset,
+    )

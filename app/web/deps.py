@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db.datasets import get_dataset
-from app.db.models import Dataset
+from app.db.experiments import get_experiment
+from app.db.models import Dataset, Experiment
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,8 +27,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def dataset_or_404(session: Session, dataset_id: int) -> Dataset:
+def dataset_or_404(session: Session, dataset_id: int, status_code: int = 404) -> Dataset:
     dataset = get_dataset(session=session, dataset_id=dataset_id)
     if dataset is None:
-        raise HTTPException(404, f"There is no dataset {dataset_id}.")
+        raise HTTPException(status_code, f"There is no dataset {dataset_id}.")
     return dataset
+
+
+def experiment_or_404(session: Session, experiment_id: int) -> Experiment:
+    experiment = get_experiment(session=session, experiment_id=experiment_id)
+    if experiment is None:
+        raise HTTPException(404, f"There is no experiment {experiment_id}.")
+    return experiment

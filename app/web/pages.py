@@ -5,36 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.data.csv_reader import CsvError
 from app.data.samples import sample_datasets
 from app.db.datasets import delete_dataset, list_datasets
 from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.db.experiments import list_experiments
+from app.web.serializers import experiment_summary
+from app.web.htmx import go_to, is_htmx, render
 from app.web.uploads import UploadError
 
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-def _go_to(request: Request, url: str) -> Response:
-    """Navigate after a successful action: htmx follows HX-Redirect, forms follow 303."""
-    if _is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
-
-
 def _home(request: Request, session: SessionDep, status_code: int = 200, error: str | None = None) -> HTMLResponse:
-    return _render(
+    return render(
         request,
         "index.html",
         status_code=status_code,
@@ -45,8 +32,8 @@ def _home(request: Request, session: SessionDep, status_code: int = 200, error: 
 
 
 def _upload_failed(request: Request, session: SessionDep, status_code: int, message: str) -> HTMLResponse:
-    if _is_htmx(request):
-        return _render(request, "_upload_error.html", status_code=status_code, error=message)
+    if is_htmx(request):
+        return render(request, "_upload_error.html", status_code=status_code, error=message)
     return _home(request, session, status_code=status_code, error=message)
 
 
@@ -63,7 +50,7 @@ async def upload(request: Request, settings: SettingsDep, session: SessionDep) -
         return _upload_failed(request, session, exc.status_code, exc.detail)
     except CsvError as exc:
         return _upload_failed(request, session, 422, exc.message)
-    return _go_to(request, f"/datasets/{dataset.id}")
+    return go_to(request, f"/datasets/{dataset.id}")
 
 
 @router.post("/datasets/samples/{key}")
@@ -72,18 +59,33 @@ async def add_sample(key: str, request: Request, settings: SettingsDep, session:
         dataset = await dataset_from_sample(key, settings, session)
     except KeyError:
         return _upload_failed(request, session, 404, f"There is no sample dataset called “{key}”.")
-    return _go_to(request, f"/datasets/{dataset.id}")
+    return go_to(request, f"/datasets/{dataset.id}")
 
 
 
 @router.get("/datasets/{dataset_id}", response_class=HTMLResponse)
 def dataset_page(dataset_id: int, request: Request, session: SessionDep) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
-    return _render(request, "dataset.html", dataset=dataset, profile=dataset.profile)
+    experiments = [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset.id)]
+    return render(request, "dataset.html", dataset=dataset, profile=dataset.profile, experiments=experiments)
 
 
 @router.post("/datasets/{dataset_id}/delete")
 def delete(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
     dataset = dataset_or_404(session, dataset_id)
-    delete_dataset(session=session, datasets_dir=settings.datasets_dir, dataset=dataset)
-    return _go_to(request, "/")
+    delete_dataset(
+        session=session, datasets_dir=settings.datasets_dir, experiments_dir=settings.experiments_dir,
+        dataset=dataset,
+    )
+    return go_to(request, "/")
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_page(request: Request) -> HTMLResponse:
+    """The JSON API, listed from the app's own OpenAPI schema so it never drifts."""
+    operations = [
+        {"method": method.upper(), "path": path, "summary": operation.get("summary", "")}
+        for path, methods in request.app.openapi()["paths"].items()
+        for method, operation in methods.items()
+    ]
+    return render(request, "api.html", operations=operations, section="api")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.db.models import Dataset
+from sqlalchemy.orm import Session
+
+from app.db.experiments import queue_position
+from app.db.models import Dataset, EpochMetric, Experiment, utc_now
 
 
 def dataset_summary(dataset: Dataset) -> dict[str, Any]:
@@ -26,4 +29,72 @@ def dataset_detail(dataset: Dataset) -> dict[str, Any]:
         "columns": profile.get("columns", []),
         "preview": profile.get("preview", {"columns": [], "rows": []}),
         "notices": dataset.notices,
+    }
+
+
+def topology_summary(spec: dict[str, Any]) -> str:
+    """`64-32 relu` for two ReLU layers; mixed activations are listed per layer."""
+    layers = spec.get("layers") or []
+    if not layers:
+        return "no hidden layer"
+    activations = {layer.get("activation", "relu") for layer in layers}
+    units = "-".join(str(layer.get("units")) for layer in layers)
+    if len(activations) == 1:
+        return f"{units} {activations.pop()}"
+    return " ".join(f"{layer.get('units')}{layer.get('activation', '')[:4]}" for layer in layers)
+
+
+def _duration(experiment: Experiment) -> float | None:
+    if experiment.started_at is None:
+        return None
+    end = experiment.finished_at or utc_now()
+    return round((end - experiment.started_at).total_seconds(), 3)
+
+
+def _headline(experiment: Experiment, split: str) -> float | None:
+    """The task's headline metric on one split: accuracy, or R² for regression."""
+    metrics = (experiment.metrics or {}).get(split) or {}
+    return metrics.get("r2" if experiment.task == "regression" else "accuracy")
+
+
+def experiment_summary(experiment: Experiment) -> dict[str, Any]:
+    return {
+        "id": experiment.id,
+        "dataset_id": experiment.dataset_id,
+        "status": experiment.status,
+        "task": experiment.task,
+        "label": experiment.spec.get("label"),
+        "topology": topology_summary(experiment.spec),
+        "epochs_done": experiment.epochs_done,
+        "epochs_total": experiment.epochs_total,
+        "best_epoch": experiment.best_epoch,
+        "validation_metric": _headline(experiment, "validation"),
+        "test_metric": _headline(experiment, "test"),
+        "duration_seconds": _duration(experiment),
+        "created_at": experiment.created_at.isoformat(),
+    }
+
+
+def experiment_detail(session: Session, experiment: Experiment) -> dict[str, Any]:
+    return {
+        **experiment_summary(experiment),
+        "spec": experiment.spec,
+        "error": experiment.error,
+        "metrics": experiment.metrics,
+        "summary": experiment.summary,
+        "queue_position": queue_position(session=session, experiment=experiment),
+        "cancel_requested": experiment.cancel_requested,
+        "started_at": experiment.started_at.isoformat() if experiment.started_at else None,
+        "finished_at": experiment.finished_at.isoformat() if experiment.finished_at else None,
+    }
+
+
+def epoch_payload(row: EpochMetric) -> dict[str, Any]:
+    return {
+        "epoch": row.epoch,
+        "train_loss": row.train_loss,
+        "val_loss": row.val_loss,
+        "train_metric": row.train_metric,
+        "val_metric": row.val_metric,
+        "seconds": row.seconds,
     }

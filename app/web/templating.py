@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from fastapi.templating import Jinja2Templates
+
+from app.specs import HiddenActivation, OptimizerName
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 KIND_LABELS = {
@@ -20,6 +22,18 @@ KIND_LABELS = {
     "id": "ID-like",
     "constant": "constant",
 }
+
+ENCODER_LABELS = {
+    "standardize": "standardize (mean 0, sd 1)",
+    "minmax": "scale 0 to 1",
+    "scale_pm1": "scale -1 to 1",
+    "passthrough": "as is",
+    "onehot": "one-hot",
+    "ordinal": "ordinal (0, 1, 2…)",
+    "binarize": "binarize (0 / 1)",
+}
+HIDDEN_ACTIVATIONS = get_args(HiddenActivation)
+OPTIMIZERS = get_args(OptimizerName)
 
 
 def significant(value: Any, digits: int = 3) -> str:
@@ -74,5 +88,10 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters.update(
         significant=significant, count=count, filesize=filesize, time_ago=time_ago, percent=percent
     )
-    templates.env.globals["kind_labels"] = KIND_LABELS
+    templates.env.globals.update(
+        kind_labels=KIND_LABELS,
+        encoder_labels=ENCODER_LABELS,
+        activations=HIDDEN_ACTIVATIONS,
+        optimizers=OPTIMIZERS,
+    )
     return templates

@@ -1,0 +1,27 @@
+"""Where a finished experiment's files live: the model (JSON + .npz), its pipeline and
+its predictions. Pickle-free, loadable with NumPy alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from app.engine import save_model_dir
+from app.jobs.pipeline import ExperimentOutcome
+
+PIPELINE_FILE = "pipeline.json"
+PREDICTIONS_FILE = "predictions.csv"
+
+
+def save_outcome(directory: Path, outcome: ExperimentOutcome) -> None:
+    """Write into a temporary sibling, then swap it in, so readers never see half a model."""
+    staging = directory.with_name(directory.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    save_model_dir(outcome.network, staging)
+    (staging / PIPELINE_FILE).write_text(json.dumps(outcome.pipeline.to_dict()))
+    outcome.predictions.to_csv(staging / PREDICTIONS_FILE, index=False)
+    shutil.rmtree(directory, ignore_errors=True)
+    staging.rename(directory)
+
+

@@ -1,0 +1,156 @@
+"""Run one claimed experiment: load its rows, train, evaluate, store, finish.
+
+Every way it can end is recorded: completed, cancelled, interrupted (the server is
+stopping), or failed with a sentence a person understands.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.data.csv_options import ReadOptions
+from app.data.csv_reader import load_frame
+from app.db.datasets import dataset_path
+from app.db.experiments import (
+    EpochRow,
+    experiment_dir,
+    finish_experiment,
+    get_experiment,
+    is_cancel_requested,
+    record_epoch,
+    set_task,
+)
+from app.db.models import Dataset, ExperimentStatus
+from app.engine import EpochReport
+from app.jobs.artifacts import save_outcome
+from app.jobs.pipeline import ExperimentOutcome
+from app.jobs.pipeline import run_experiment as run_pipeline
+from app.jobs.worker import LEASE_SECONDS, WorkerContext
+from app.specs import ExperimentSpec
+
+logger = logging.getLogger("layerlab.runner")
+
+CANCEL_CHECK_SECONDS = 0.5
+SHUTDOWN_REASON = "The server was shut down during training. Restart the experiment to train it again."
+UNEXPECTED_REASON = "Training failed unexpectedly ({kind}). The details are in the server's log."
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+@dataclass
+class _Progress:
+    """Epoch reports go to the database; cancel is polled at most every half second."""
+
+    context: WorkerContext
+    experiment_id: int
+    best_val_loss: float = math.inf
+    best_epoch: int | None = None
+    cancelled: bool = False
+    last_check: float = field(default_factory=time.monotonic)
+
+    def on_epoch(self, report: EpochReport) -> None:
+        loss = report.val_loss if report.val_loss is not None else report.train_loss
+        if loss is not None and math.isfinite(loss) and loss < self.best_val_loss:
+            self.best_val_loss, self.best_epoch = loss, report.epoch
+        row = EpochRow(
+            epoch=report.epoch,
+            train_loss=_finite(report.train_loss),
+            val_loss=_finite(report.val_loss),
+            train_metric=_finite(report.train_metric),
+            val_metric=_finite(report.val_metric),
+            seconds=report.seconds,
+        )
+        with self.context.sessions() as session:
+            self.cancelled = record_epoch(
+                session=session, experiment_id=self.experiment_id, worker_id=self.context.worker_id,
+                row=row, lease_seconds=LEASE_SECONDS, best_epoch=self.best_epoch,
+            )
+        self.last_check = time.monotonic()
+
+    def should_stop(self) -> bool:
+        if self.cancelled or self.context.stopping.is_set():
+            return True
+        if time.monotonic() - self.last_check >= CANCEL_CHECK_SECONDS:
+            with self.context.sessions() as session:
+                self.cancelled = is_cancel_requested(session=session, experiment_id=self.experiment_id)
+            self.last_check = time.monotonic()
+        return self.cancelled
+
+
+def _column_kinds(dataset: Dataset) -> dict[str, str]:
+    return {column["name"]: column["kind"] for column in dataset.profile.get("columns", [])}
+
+
+def _summary(outcome: ExperimentOutcome) -> dict[str, Any]:
+    pipeline = outcome.pipeline
+    return {
+        "task_explanation": pipeline.task_explanation,
+        "features": pipeline.features,
+        "n_inputs": pipeline.n_inputs,
+        "n_outputs": pipeline.n_outputs,
+        "loss": pipeline.loss,
+        "output_activation": pipeline.output_activation,
+        "parameters": int(outcome.network.n_parameters),
+        "split_sizes": outcome.split_sizes,
+        "dropped_rows": outcome.dropped_rows,
+        "stop_reason": outcome.training.stop_reason,
+        "stop_message": outcome.training.message,
+        "details": outcome.details,
+        "importance": outcome.importance,
+    }
+
+
+def _final_status(outcome: ExperimentOutcome, progress: _Progress, stopping: bool) -> tuple[str, str | None]:
+    reason = outcome.training.stop_reason
+    if reason == "diverged":
+        return ExperimentStatus.FAILED, outcome.training.message
+    if reason == "cancelled":
+        if progress.cancelled:
+            return ExperimentStatus.CANCELLED, None
+        if stopping:
+            return ExperimentStatus.INTERRUPTED, SHUTDOWN_REASON
+    return ExperimentStatus.COMPLETED, None
+
+
+def run_experiment(context: WorkerContext, experiment_id: int) -> None:
+    progress = _Progress(context, experiment_id)
+
+    def finish(status: str, error: str | None = None, **results: Any) -> None:
+        with context.sessions() as session:
+            finish_experiment(
+                session=session, experiment_id=experiment_id, worker_id=context.worker_id,
+                status=status, error=error, **results,
+            )
+
+    try:
+        with context.sessions() as session:
+            experiment = get_experiment(session=session, experiment_id=experiment_id)
+            assert experiment is not None, "a claimed experiment exists"
+            dataset = experiment.dataset
+            spec = ExperimentSpec.model_validate(experiment.spec)
+            path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
+            options = ReadOptions.from_dict(dataset.read_options)
+            kinds = _column_kinds(dataset)
+        frame = load_frame(path, options)
+        outcome = run_pipeline(
+            frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop
+        )
+        with context.sessions() as session:
+            set_task(session=session, experiment_id=experiment_id, task=outcome.pipeline.task)
+        save_outcome(experiment_dir(context.settings.experiments_dir, experiment_id), outcome)
+        status, error = _final_status(outcome, progress, context.stopping.is_set())
+        finish(
+            status, error, metrics=outcome.metrics, summary=_summary(outcome),
+            best_epoch=outcome.training.best_epoch or progress.best_epoch,
+        )
+    except ValueError as exc:  # the data's own problems, already phrased for people
+        finish(ExperimentStatus.FAILED, str(exc))
+    except Exception as exc:
+        logger.exception("Experiment %s failed", experiment_id)
+        finish(ExperimentStatus.FAILED, UNEXPECTED_REASON.format(kind=type(exc).__name__))

@@ -1,0 +1,101 @@
+"""A training worker: claim a queued experiment, run it, repeat, until told to stop.
+
+Runs in its own process (never in the web server's), with one BLAS thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.synchronize import Event
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db.experiments import claim_next_experiment, interrupt_expired_leases, renew_lease
+from app.db.session import make_engine, make_session_factory
+from app.jobs.threads import limit_blas_threads
+
+logger = logging.getLogger("layerlab.worker")
+
+LEASE_SECONDS = 30.0
+HEARTBEAT_SECONDS = 10.0
+IDLE_POLL_SECONDS = 0.5
+RECOVERY_EVERY_SECONDS = 5.0
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    worker_id: str
+    stopping: threading.Event | Event
+
+
+class LeaseHeartbeat:
+    """Renews the lease in the background, so a long epoch or slow preparation keeps it."""
+
+    def __init__(self, context: WorkerContext, experiment_id: int) -> None:
+        self._context = context
+        self._experiment_id = experiment_id
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+
+    def __enter__(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(HEARTBEAT_SECONDS):
+            with self._context.sessions() as session:
+                renew_lease(
+                    session=session,
+                    experiment_id=self._experiment_id,
+                    worker_id=self._context.worker_id,
+                    lease_seconds=LEASE_SECONDS,
+                )
+
+
+def run_next(context: WorkerContext) -> int | None:
+    """Claim and run one queued experiment; return its id, or None when the queue is empty."""
+    from app.jobs.runner import run_experiment  # imports NumPy: after the thread limit is set
+
+    with context.sessions() as session:
+        experiment_id = claim_next_experiment(
+            session=session, worker_id=context.worker_id, lease_seconds=LEASE_SECONDS
+        )
+    if experiment_id is None:
+        return None
+    with LeaseHeartbeat(context, experiment_id):
+        run_experiment(context, experiment_id)
+    return experiment_id
+
+
+def worker_main(settings_json: str, worker_id: str, stopping: Event) -> None:
+    """Entry point of a worker process."""
+    limit_blas_threads()
+    settings = Settings.model_validate_json(settings_json)
+    engine = make_engine(settings.resolved_database_url)
+    context = WorkerContext(settings, make_session_factory(engine), worker_id, stopping)
+    last_recovery = 0.0
+    try:
+        while not stopping.is_set():
+            if time.monotonic() - last_recovery > RECOVERY_EVERY_SECONDS:
+                with context.sessions() as session:
+                    interrupt_expired_leases(session=session)
+                last_recovery = time.monotonic()
+            try:
+                ran = run_next(context)
+            except Exception:  # a bug in one job must not take the worker down
+                logger.exception("Worker %s failed outside a job", worker_id)
+                ran = None
+            if ran is None:
+                stopping.wait(IDLE_POLL_SECONDS)
+    finally:
+        engine.dispose()

@@ -1,0 +1,109 @@
+"""The experiment builder page: label, features, split, network and training, then Train."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.data.csv_options import CsvError, ReadOptions
+from app.data.csv_reader import load_frame
+from app.data.leakage import leaking_columns
+from app.db.datasets import dataset_path
+from app.db.experiments import create_experiment, get_experiment
+from app.db.models import Dataset
+from app.specs import ExperimentSpec, validation_messages
+from app.web.builder_state import (
+    BuilderState,
+    apply_layer_operation,
+    default_label,
+    initial_state,
+    state_from_form,
+)
+from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.experiment_checks import problems_with_spec
+from app.web.htmx import go_to, render
+
+router = APIRouter(include_in_schema=False)
+
+@lru_cache(maxsize=32)
+def _leaking(path: Path, options_json: str, label: str, candidates: tuple[str, ...]) -> frozenset[str]:
+    try:
+        frame = load_frame(path, ReadOptions.from_dict(json.loads(options_json)))
+    except CsvError:
+        return frozenset()
+    return frozenset(leaking_columns(frame, label, list(candidates)))
+
+
+async def leaking_for(dataset: Dataset, label: str, datasets_dir: Path) -> set[str]:
+    """Columns that give the label away; computed once per dataset and label."""
+    names = tuple(column["name"] for column in dataset.profile.get("columns", []))
+    if label not in names:
+        return set()
+    path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
+    options = json.dumps(dataset.read_options, sort_keys=True)  # hashable, for the cache
+    return set(await to_thread.run_sync(_leaking, path, options, label, names))
+
+
+def _render_builder(request: Request, state: BuilderState, status_code: int = 200) -> HTMLResponse:
+    """Show the form with every reason Train cannot start yet (Train is disabled then)."""
+    if not state.problems:
+        state.problems = _spec_problems(state, state.dataset)
+    template = "_builder_form.html" if request.headers.get("hx-request") == "true" else "builder.html"
+    return render(request, template, status_code=status_code, state=state, dataset=state.dataset)
+
+
+@router.get("/datasets/{dataset_id}/experiments/new", response_class=HTMLResponse)
+async def new_experiment(
+    dataset_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    from_experiment: Annotated[int | None, Query(alias="from")] = None,
+) -> HTMLResponse:
+    dataset = dataset_or_404(session, dataset_id)
+    spec = None
+    if from_experiment is not None:
+        source = get_experiment(session=session, experiment_id=from_experiment)
+        if source is not None and source.dataset_id == dataset.id:
+            spec = ExperimentSpec.model_validate(source.spec)
+    label = spec.label if spec else default_label(dataset)
+    leaking = await leaking_for(dataset, label, settings.datasets_dir)
+    return _render_builder(request, initial_state(dataset, leaking, spec))
+
+
+@router.post("/datasets/{dataset_id}/builder")
+async def builder_change(dataset_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Every change re-renders the form; `op=train` creates the experiment."""
+    dataset = dataset_or_404(session, dataset_id)
+    form = await request.form()
+    label = str(form.get("label", ""))
+    state = state_from_form(dataset, form, await leaking_for(dataset, label, settings.datasets_dir))
+    operation = str(form.get("op", ""))
+    if operation.startswith(("add", "remove-", "up-", "down-")):
+        apply_layer_operation(state, operation)
+        return _render_builder(request, state)
+    if operation != "train":
+        return _render_builder(request, state)
+    state.problems = state.problems or _spec_problems(state, dataset)
+    if state.problems:
+        return _render_builder(request, state, status_code=422)
+    spec = ExperimentSpec.model_validate(state.spec_dict)
+    experiment = create_experiment(
+        session=session, dataset=dataset, spec=spec.model_dump(mode="json"), epochs_total=spec.training.epochs
+    )
+    return go_to(request, f"/experiments/{experiment.id}")
+
+
+def _spec_problems(state: BuilderState, dataset: Dataset) -> list[str]:
+    try:
+        spec = ExperimentSpec.model_validate(state.spec_dict)
+    except ValidationError as error:
+        return [message.rstrip(".") + "." for message in validation_messages(error)]
+    return problems_with_spec(spec, dataset)

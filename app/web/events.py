@@ -1,0 +1,78 @@
+"""`GET /api/experiments/{id}/events`: epochs, status changes and `done`, read from the database.
+
+Reading the database (not a worker's memory) makes the stream work across processes
+and after a restart; `Last-Event-ID` (the last epoch seen) resumes without gaps or
+duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.experiments import epochs_after, get_experiment
+from app.db.models import ExperimentStatus
+from app.web.deps import SessionDep, experiment_or_404
+from app.web.serializers import epoch_payload, experiment_summary
+
+router = APIRouter(prefix="/api/experiments", tags=["experiments"])
+
+POLL_SECONDS = 0.25
+RECONNECT_MS = 2000
+
+
+def _snapshot(sessions: sessionmaker[Session], experiment_id: int, after: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The experiment's state, then the epochs after `after` (in that order, so a
+    finished state is never seen before its last epochs)."""
+    with sessions() as session:
+        experiment = get_experiment(session=session, experiment_id=experiment_id)
+        if experiment is None:
+            return None, []
+        state = experiment_summary(experiment) | {"error": experiment.error}
+        rows = [epoch_payload(row) for row in epochs_after(session=session, experiment_id=experiment_id, after=after)]
+    return state, rows
+
+
+def _experiment_exists(experiment_id: int, session: SessionDep) -> None:
+    """Checked before the stream starts, so a wrong id is a plain 404."""
+    experiment_or_404(session, experiment_id)
+
+
+def _last_epoch(header: str | None) -> int:
+    return int(header) if header and header.strip().isdigit() else 0
+
+
+@router.get("/{experiment_id}/events", response_class=EventSourceResponse)
+async def experiment_events(
+    experiment_id: int,
+    request: Request,
+    _exists: Annotated[None, Depends(_experiment_exists)],
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    sessions = request.app.state.session_factory
+    after = _last_epoch(last_event_id)
+    last_status: str | None = None
+    yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
+    while True:
+        state, rows = await to_thread.run_sync(_snapshot, sessions, experiment_id, after)
+        if state is None:  # deleted while watched
+            yield ServerSentEvent(event="done", data={"id": experiment_id, "status": "deleted"})
+            return
+        for row in rows:
+            yield ServerSentEvent(event="epoch", id=str(row["epoch"]), data=row)
+            after = row["epoch"]
+        if state["status"] != last_status:
+            last_status = state["status"]
+            yield ServerSentEvent(event="status", data=state)
+        if state["status"] in ExperimentStatus.FINISHED:
+            yield ServerSentEvent(event="done", data=state)
+            return
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,41 @@
+"""Checks of a spec against a dataset's stored profile, cheap enough for every request.
+
+The worker checks again on the real rows; these catch the common mistakes at once,
+each as a sentence naming the column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.data.splits import MIN_ROWS_PER_CLASS
+from app.db.models import Dataset
+from app.specs import ExperimentSpec, validate_against_columns
+
+
+def _columns(dataset: Dataset) -> dict[str, dict[str, Any]]:
+    return {column["name"]: column for column in dataset.profile.get("columns", [])}
+
+
+def problems_with_spec(spec: ExperimentSpec, dataset: Dataset) -> list[str]:
+    columns = _columns(dataset)
+    problems = validate_against_columns(spec, {name: c["kind"] for name, c in columns.items()})
+    label = columns.get(spec.label)
+    if label is None:
+        return problems
+    if label["unique"] < 2:
+        problems.append(f'The label "{spec.label}" has only one value, so there is nothing to learn.')
+    elif spec.split.stratify and spec.task != "regression" and label["kind"] != "numeric":
+        problems.extend(_too_small_classes(spec.label, label))
+    return problems
+
+
+def _too_small_classes(name: str, label: dict[str, Any]) -> list[str]:
+    top = label.get("top") or []
+    small = [item for item in top if item["count"] < MIN_ROWS_PER_CLASS]
+    return [
+        f'The class "{item["value"]}" of "{name}" has only {item["count"]} row(s); a stratified '
+        f"split needs at least {MIN_ROWS_PER_CLASS} (one per split). Remove those rows or turn "
+        "stratification off."
+        for item in small[:3]
+    ]

@@ -1,0 +1,62 @@
+"""Experiment pages: the live view (charts fed by SSE), its status panel, and the list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.db.experiments import list_experiments, request_cancel, restart_experiment
+from app.db.models import ExperimentStatus
+from app.web.deps import SessionDep, dataset_or_404, experiment_or_404
+from app.web.htmx import go_to, render
+from app.web.serializers import experiment_detail, experiment_summary
+
+router = APIRouter(include_in_schema=False)
+
+
+def _context(session: SessionDep, experiment_id: int) -> dict[str, object]:
+    experiment = experiment_or_404(session, experiment_id)
+    return {
+        "experiment": experiment,
+        "info": experiment_detail(session, experiment),
+        "dataset": experiment.dataset,
+        "finished": experiment.status in ExperimentStatus.FINISHED,
+    }
+
+
+@router.get("/experiments/{experiment_id}", response_class=HTMLResponse)
+def experiment_page(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "experiment.html", **_context(session, experiment_id))
+
+
+@router.get("/experiments/{experiment_id}/panel", response_class=HTMLResponse)
+def experiment_panel(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "_experiment_panel.html", **_context(session, experiment_id))
+
+
+@router.post("/experiments/{experiment_id}/cancel")
+def cancel(experiment_id: int, request: Request, session: SessionDep) -> Response:
+    experiment = experiment_or_404(session, experiment_id)
+    if experiment.status in ExperimentStatus.ACTIVE:
+        request_cancel(session=session, experiment=experiment)
+    return render(request, "_experiment_panel.html", **_context(session, experiment_id))
+
+
+@router.post("/experiments/{experiment_id}/restart")
+def restart(experiment_id: int, request: Request, session: SessionDep) -> Response:
+    experiment = experiment_or_404(session, experiment_id)
+    if experiment.status in ExperimentStatus.ACTIVE:
+        raise HTTPException(409, f"Experiment {experiment_id} is still {experiment.status}.")
+    restart_experiment(session=session, experiment=experiment)
+    return go_to(request, f"/experiments/{experiment_id}")
+
+
+@router.get("/experiments", response_class=HTMLResponse)
+def experiments_list(
+    request: Request, session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None
+) -> HTMLResponse:
+    dataset = dataset_or_404(session, dataset_id) if dataset_id else None
+    rows = [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset_id)]
+    return render(request, "experiments.html", experiments=rows, dataset=dataset, section="experiments")

@@ -1,0 +1,115 @@
+// The live experiment page: epochs arrive through htmx's SSE extension and are
+// appended to two uPlot charts (loss, and accuracy or R²); status changes refresh
+// the server-rendered panel. Training = solid accent line, validation = dashed.
+(function () {
+  "use strict";
+
+  const css = getComputedStyle(document.documentElement);
+  const colour = (name, fallback) => (css.getPropertyValue(name).trim() || fallback);
+
+  function bestEpochMarker(getBest) {
+    return {
+      hooks: {
+        draw: [(u) => {
+          const best = getBest();
+          if (!best) return;
+          const x = Math.round(u.valToPos(best, "x", true));
+          const { top, height } = u.bbox;
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = colour("--ll-grey-5", "#6b7280");
+          ctx.lineWidth = 1.5 * devicePixelRatio;
+          ctx.setLineDash([2 * devicePixelRatio, 3 * devicePixelRatio]);
+          ctx.beginPath();
+          ctx.moveTo(x, top);
+          ctx.lineTo(x, top + height);
+          ctx.stroke();
+          ctx.restore();
+        }],
+      },
+    };
+  }
+
+  function makeChart(element, yLabel, getBest) {
+    const accent = colour("--ll-accent", "#3b5bdb");
+    const validation = colour("--ll-validation", "#e8590c");
+    const axis = { stroke: colour("--pico-muted-color", "#6b7280"), grid: { stroke: colour("--ll-grey-2", "#e4e7ec") } };
+    const options = {
+      width: Math.max(280, element.clientWidth),
+      height: 240,
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false } },
+      axes: [{ ...axis, label: "epoch" }, { ...axis, label: yLabel }],
+      series: [
+        { label: "epoch" },
+        { label: "training", stroke: accent, width: 2 },
+        { label: "validation", stroke: validation, width: 2, dash: [6, 4] },
+      ],
+      plugins: [bestEpochMarker(getBest)],
+    };
+    const data = [[], [], []];
+    const chart = new uPlot(options, data, element);
+    new ResizeObserver(() => chart.setSize({ width: Math.max(280, element.clientWidth), height: 240 })).observe(element);
+    return { chart, data };
+  }
+
+  function formatDuration(seconds) {
+    if (!isFinite(seconds) || seconds < 0) return "";
+    const s = Math.round(seconds);
+    const m = Math.floor(s / 60);
+    return m ? `${m}:${String(s % 60).padStart(2, "0")}` : `0:${String(s).padStart(2, "0")}`;
+  }
+
+  function setUp(live) {
+    const total = Number(live.dataset.epochsTotal);
+    const regression = live.dataset.task === "regression";
+    let best = null;
+    let bestLoss = Infinity;
+    let seconds = 0;
+    let finished = false;
+    const loss = makeChart(document.getElementById("loss-chart"), "loss", () => best);
+    const metric = makeChart(document.getElementById("metric-chart"), regression ? "R²" : "accuracy", () => best);
+    const bar = document.getElementById("epoch-progress");
+    const text = document.getElementById("progress-text");
+    let pending = false;
+
+    function redraw() {
+      pending = false;
+      loss.chart.setData(loss.data);
+      metric.chart.setData(metric.data);
+    }
+
+    document.getElementById("epoch-feed").addEventListener("htmx:sseMessage", (event) => {
+      const row = JSON.parse(event.detail.data);
+      const x = row.epoch;
+      if (loss.data[0].length && x <= loss.data[0][loss.data[0].length - 1]) return; // never twice
+      loss.data[0].push(x); loss.data[1].push(row.train_loss); loss.data[2].push(row.val_loss);
+      metric.data[0].push(x); metric.data[1].push(row.train_metric); metric.data[2].push(row.val_metric);
+      const watched = row.val_loss ?? row.train_loss;
+      if (watched !== null && watched < bestLoss) { bestLoss = watched; best = x; }
+      seconds += row.seconds;
+      bar.value = x;
+      const eta = ((seconds / x) * (total - x));
+      text.textContent = finished ? `Epoch ${x} / ${total}` : `Epoch ${x} / ${total} · about ${formatDuration(eta)} left at most`;
+      if (!pending) { pending = true; requestAnimationFrame(redraw); }
+    });
+
+    document.getElementById("status-feed").addEventListener("htmx:sseMessage", (event) => {
+      const state = JSON.parse(event.detail.data);
+      if (state.best_epoch) best = state.best_epoch;
+      if (["completed", "failed", "cancelled", "interrupted"].includes(state.status)) {
+        finished = true;
+        text.textContent = `${state.status[0].toUpperCase()}${state.status.slice(1)} after ${state.epochs_done} of ${total} epochs`;
+        if (state.status === "completed") bar.value = bar.max;
+      }
+      htmx.ajax("GET", live.dataset.panelUrl, { target: "#experiment-panel", swap: "outerHTML" });
+      redraw();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const live = document.getElementById("live");
+    if (live) setUp(live);
+  });
+})();
