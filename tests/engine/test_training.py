@@ -185,6 +185,38 @@ def test_schedules_run(schedule: str) -> None:
     assert result.stop_reason == "completed"
 
 
+def test_the_schedule_sets_the_learning_rate_epoch_by_epoch() -> None:
+    # A step schedule with factor 0 stops learning after step_size epochs exactly.
+    X, y = regression_data(100)
+    net = build_mlp(3, [{"units": 4}], 1)
+    snapshots: list[np.ndarray] = []
+    fit(net, X, y, loss="mse", on_epoch=lambda report: snapshots.append(net.params.copy()),
+        config=TrainingConfig(schedule="step", step_size=2, decay_factor=0.0, epochs=5,
+                              early_stopping_patience=None))
+    assert not np.array_equal(snapshots[0], snapshots[1])
+    for later in snapshots[2:]:
+        np.testing.assert_array_equal(later, snapshots[1])
+
+
+def test_gradient_clipping_bounds_the_step() -> None:
+    X, y = regression_data(64)
+    net = build_mlp(3, [{"units": 8}], 1)
+    before = net.params.copy()
+    # One full batch of plain SGD with rate 1: the step is minus the clipped gradient.
+    fit(net, X, 100.0 * y, loss="mse",
+        config=TrainingConfig(optimizer="sgd", learning_rate=1.0, batch_size=64, epochs=1, clip_norm=0.5))
+    assert np.linalg.norm(net.params - before) == pytest.approx(0.5, rel=1e-4)
+
+
+def test_float64_hyperparameters_do_not_upcast() -> None:
+    X, y = regression_data(64)
+    net = build_mlp(3, [{"units": 8, "batchnorm": True}], 1)
+    config = TrainingConfig(learning_rate=np.float64(0.01), weight_decay=np.float64(0.1),
+                            clip_norm=np.float64(1.0), epochs=2)
+    fit(net, X, y, X, y, loss="mse", config=config)
+    assert net.params.dtype == net.state.dtype == np.float32
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"loss": "categorical_crossentropy"}, "needs a softmax output"),
     ({"loss": "mse", "metric": "accuracy"}, "does not fit"),
