@@ -64,6 +64,10 @@ def category_key(value: Any) -> str:
     return str(value)
 
 
+def _whole_as_int(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class Encoder(ABC):
     """Fit on a column's training values, then transform any rows to a float32 block."""
 
@@ -199,7 +203,9 @@ class _CategoryEncoder(Encoder):
 
     def fit(self, values: Any) -> Self:
         column = as_series(values).dropna()
-        natives = sorted_values([to_native(v) for v in pd.unique(column)])
+        # 1.0 is stored as 1: a whole-number column read with missing values is float,
+        # yet its categories (and decoded labels) should read as the numbers written.
+        natives = sorted_values([_whole_as_int(to_native(v)) for v in pd.unique(column)])
         by_key: dict[str, Any] = {}
         for value in natives:
             by_key.setdefault(category_key(value), value)

@@ -260,6 +260,14 @@ def _evaluate(
     return classification_evaluation(indices, codec.probabilities(outputs), codec.classes)  # type: ignore[arg-type]
 
 
+def _actual(pipeline: FittedPipeline, labels: pd.Series) -> np.ndarray:
+    """The labels as the predictions spell them (class 1, not 1.0), shape (n,)."""
+    if pipeline.task == "regression":
+        return labels.to_numpy(dtype=np.float64)
+    indices = pipeline.label_codec.indices(labels)  # type: ignore[attr-defined]
+    return np.array(pipeline.label_codec.classes, dtype=object)[indices]
+
+
 def run_experiment(
     frame: pd.DataFrame,
     spec: ExperimentSpec,
@@ -283,7 +291,7 @@ def run_experiment(
         outputs = net.predict(prepared.X[name])
         metrics[name], details[name] = _evaluate(pipeline, prepared.y[name], outputs)
         decoded = pipeline.decode(outputs)
-        decoded.insert(0, "actual", frame[spec.label].to_numpy()[prepared.rows[name]])
+        decoded.insert(0, "actual", _actual(pipeline, frame[spec.label].iloc[prepared.rows[name]]))
         decoded.insert(0, "split", name)
         decoded.insert(0, "row", prepared.rows[name])
         parts.append(decoded)

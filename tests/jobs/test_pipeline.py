@@ -149,3 +149,14 @@ def test_proposed_defaults() -> None:
     spec = propose_spec(_iris(), dataset_id=3, label="species")
     assert spec.features == ["sepal_length", "sepal_width", "petal_length", "petal_width", "garden"]
     assert spec.encoders["garden"] == "onehot" and spec.encoders["petal_width"] == "standardize"
+
+
+def test_whole_number_labels_read_as_floats_decode_as_integers() -> None:
+    frame = _iris()
+    frame["survived"] = np.where(frame["species"] == "setosa", 1.0, 0.0)
+    frame.loc[0, "survived"] = np.nan  # why pandas reads the column as float
+    outcome = run_experiment(frame, _spec(label="survived", features=["petal_length"]))
+    assert outcome.pipeline.label_codec.classes == [0, 1]
+    labeled = outcome.predictions[outcome.predictions["split"] != "unlabeled"]
+    assert set(labeled["actual"]) == set(labeled["predicted"]) == {0, 1}
+    assert "probability: 1" in outcome.predictions.columns
