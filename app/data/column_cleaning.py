@@ -80,13 +80,13 @@ def convert_large_integers(frame: pd.DataFrame, text_columns: list[str]) -> None
 
 def find_large_integer_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of integers that pandas could not hold in int64 (text) or held only in uint64."""
-    found = [name for name in frame.columns if frame[name].dtype == np.uint64]
+    found = {name for name in frame.columns if frame[name].dtype == np.uint64}
     for name in _numeric_candidates(frame):
         values = frame[name].dropna().unique()
         if len(values) and all(map(_PLAIN_INTEGER.fullmatch, values)):
             if any(not _INT64_MIN <= int(value) <= _INT64_MAX for value in values):
-                found.append(name)
-    return found
+                found.add(name)
+    return [name for name in frame.columns if name in found]
 
 
 def _formats_matching(values: np.ndarray) -> list[NumberFormat]:

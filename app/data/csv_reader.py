@@ -97,6 +97,8 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
         with warnings.catch_warnings():
             # Mixed types across pandas' internal chunks are handled below, not warned about.
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            # With index_col=False pandas drops a long row's extra fields with only a warning.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 path,
                 **_pandas_options(options),
@@ -105,7 +107,7 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
             )
     except pd.errors.EmptyDataError:
         raise CsvError("The file is empty; it has no header row and no data.") from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise _parser_error(str(exc), options.delimiter) from None
     mixed = []
     for name in frame.columns:
@@ -153,6 +155,8 @@ def _parser_error(message: str, delimiter: str) -> CsvError:
         return ragged_row_error(line, expected, found, delimiter)
     if match := _UNTERMINATED.search(message):
         return unterminated_quote_error(int(match.group(1)))
+    if "Length of header or names does not match" in message:
+        return CsvError("A row has more fields than the header has columns; check the delimiter.")
     return CsvError("The file could not be read as CSV; check that it is a plain CSV table.")
 
 
