@@ -61,15 +61,22 @@ def quantile_bins(y: Any, max_bins: int = MAX_REGRESSION_BINS) -> np.ndarray:
     return np.zeros(len(values), dtype=np.int64)
 
 
-def _check_classes(strata: pd.Series) -> None:
-    counts = strata.value_counts()
-    small = counts[counts < MIN_ROWS_PER_CLASS]
-    if not small.empty:
-        label, count = small.index[0], int(small.iloc[0])
+def _stratum_codes(strata: pd.Series) -> np.ndarray:
+    """Each row's stratum as an int64 code, shape (n,), after checking every stratum's size.
+
+    Codes rather than labels, because scikit-learn sorts the strata and sorting
+    300,000 strings takes seconds.
+    """
+    codes, names = pd.factorize(strata, use_na_sentinel=False)
+    counts = np.bincount(codes, minlength=len(names))
+    small = np.flatnonzero(counts < MIN_ROWS_PER_CLASS)
+    if small.size:
+        label, count = names[small[0]], int(counts[small[0]])
         raise ClassTooSmallError(
             f'The class "{label}" has only {count} row{"s" if count != 1 else ""}; '
             f"stratifying needs at least {MIN_ROWS_PER_CLASS} (one per split)."
         )
+    return codes.astype(np.int64)
 
 
 def split_rows(
@@ -96,18 +103,17 @@ def split_rows(
         raise SplitError(
             f"{n} rows are too few to give train, validation and test at least one row each."
         )
-    if stratify:
-        _check_classes(labels)
+    codes = _stratum_codes(labels) if stratify else None
     rows = np.arange(n)
     try:
         rest, test_rows = train_test_split(
-            rows, test_size=n_test, random_state=seed, stratify=labels if stratify else None
+            rows, test_size=n_test, random_state=seed, stratify=codes
         )
         train_rows, validation_rows = train_test_split(
             rest,
             test_size=n_validation,
             random_state=seed,
-            stratify=labels.to_numpy()[rest] if stratify else None,
+            stratify=None if codes is None else codes[rest],
         )
     except ValueError as exc:
         # e.g. fewer test rows than classes; say so in words instead of sklearn's terms.
