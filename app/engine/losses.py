@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from app.engine.activations import row_max, row_sum
+
 Loss = Callable[[np.ndarray, np.ndarray, np.ndarray | None], tuple[float, np.ndarray]]
 
 HUBER_DELTA = 1.0
@@ -29,7 +31,6 @@ def binary_crossentropy(
 ) -> tuple[float, np.ndarray]:
     # -y log s(z) - (1-y) log(1-s(z)) = log(1 + e^z) - y z, with log(1 + e^z)
     # computed by logaddexp so that no exp overflows.
-    n = logits.shape[0]
     losses = np.logaddexp(0.0, logits)
     grad = np.exp(logits - losses)  # sigmoid(z) = e^(z - log(1 + e^z)), stable
     losses -= y * logits
@@ -38,7 +39,7 @@ def binary_crossentropy(
         weights = class_weights[(y > 0.5).astype(np.intp)]
         losses *= weights
         grad *= weights
-    grad *= 1.0 / (n * logits.shape[1])
+    grad *= 1.0 / losses.size
     return float(losses.sum()) / losses.size, grad
 
 
@@ -46,14 +47,14 @@ def categorical_crossentropy(
     logits: np.ndarray, y: np.ndarray, class_weights: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     # -log softmax(z)[y] = log sum e^(z - max) - (z - max)[y]; the shift keeps exp in range.
-    n = logits.shape[0]
-    rows = np.arange(n)
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    n, k = logits.shape
+    shifted = logits - row_max(logits)
     grad = np.exp(shifted)
-    sums = grad.sum(axis=1, keepdims=True)
-    losses = np.log(sums[:, 0]) - shifted[rows, y]
+    sums = row_sum(grad)
+    targets = np.arange(0, n * k, k) + y  # flat positions of the true classes: take is fast
+    losses = np.log(sums[:, 0]) - shifted.reshape(-1).take(targets)
     grad /= sums
-    grad[rows, y] -= 1.0
+    grad.reshape(-1)[targets] -= 1.0
     if class_weights is not None:
         weights = class_weights[y]
         losses *= weights
