@@ -52,6 +52,11 @@ def _numeric_candidates(frame: pd.DataFrame, skip: list[str] | None = None) -> l
     return names
 
 
+def _distinct_text(column: pd.Series) -> np.ndarray:
+    # A plain object array: iterating pandas' string array is ten times slower.
+    return pd.unique(column.dropna().to_numpy(dtype=object))
+
+
 @dataclass
 class Cleaning:
     number_formats: dict[str, NumberFormat] = field(default_factory=dict)
@@ -82,7 +87,7 @@ def find_large_integer_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of integers that pandas could not hold in int64 (text) or held only in uint64."""
     found = {name for name in frame.columns if frame[name].dtype == np.uint64}
     for name in _numeric_candidates(frame):
-        values = frame[name].dropna().unique()
+        values = _distinct_text(frame[name])
         if len(values) and all(map(_PLAIN_INTEGER.fullmatch, values)):
             if any(not _INT64_MIN <= int(value) <= _INT64_MAX for value in values):
                 found.add(name)
@@ -107,7 +112,7 @@ def detect_number_formats(frame: pd.DataFrame, skip: list[str], notices: list[st
     clear: dict[str, NumberFormat] = {}
     ambiguous: list[str] = []
     for name in _numeric_candidates(frame, skip):
-        values = frame[name].dropna().unique()
+        values = _distinct_text(frame[name])
         if not len(values):
             continue
         if all(map(_PLAIN_NUMBER.fullmatch, values)):
@@ -123,7 +128,7 @@ def detect_number_formats(frame: pd.DataFrame, skip: list[str], notices: list[st
         if len(conventions) == 1:
             clear[name] = next(iter(conventions))
         else:
-            example = next(v for v in frame[name].dropna().unique() if "," in v or "." in v)
+            example = next(v for v in _distinct_text(frame[name]) if "," in v or "." in v)
             notices.append(
                 f'Column "{name}" looks numeric but "{example}" could mean two different '
                 "numbers (thousands or decimal separator), so it was kept as text."

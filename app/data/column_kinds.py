@@ -3,8 +3,9 @@
 Kinds, decided in this order (the first rule that applies wins):
 
 - constant: at most one distinct non-missing value (an all-missing column is constant too).
-- boolean: a true/false dtype, numbers that are only 0 and 1, or text whose two values are a
-  yes/no pair (true/false, yes/no, y/n, t/f, 1/0, on/off), in any case.
+- boolean: a true/false dtype, numbers that are only 0 and 1, or text with exactly two values
+  forming a yes/no pair (true/false, yes/no, y/n, t/f, 1/0, on/off) in any case ("Yes"/"No").
+  "yes", "YES" and "no" are three values, so categorical: the user sees and decides.
 - id: unique on every row with nothing missing, in a table of at least `ID_MIN_ROWS` rows,
   and either integers forming a sequence (sorted, or a shuffled run of consecutive numbers)
   or short text without spaces (codes, keys, UUIDs).
@@ -66,7 +67,7 @@ def distinct_values(column: pd.Series) -> Distinct:
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        present = numbers[~np.isnan(numbers)]
+        present = numbers[np.isfinite(numbers)]  # infinities count as missing, as when read
         return _distinct_numbers(np.sort(present), missing=len(numbers) - len(present))
     if pd.api.types.is_datetime64_any_dtype(dtype):
         column = column.dt.strftime("%Y-%m-%dT%H:%M:%S")

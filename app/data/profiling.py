@@ -88,13 +88,15 @@ def number_stats(distinct: Distinct) -> dict[str, JsonScalar]:
         return dict.fromkeys(("min", "max", "mean", "std", "q1", "median", "q3"))
     values, counts = distinct.values, distinct.counts
     total = counts.sum()
-    mean = float(np.dot(values, counts) / total)
-    variance = float(np.dot((values - mean) ** 2, counts) / (total - 1)) if total > 1 else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow reads as None below
+        mean = float(np.dot(values, counts) / total)
+        squares = np.dot((values - mean) ** 2, counts) if math.isfinite(mean) else math.inf
+        variance = float(squares / (total - 1)) if total > 1 else 0.0
     return {
         "min": _finite(values[0]),
         "max": _finite(values[-1]),
         "mean": _finite(mean),
-        "std": _finite(math.sqrt(variance)),
+        "std": _finite(math.sqrt(variance)) if math.isfinite(variance) else None,
         "q1": _finite(_quantile(values, counts, 0.25)),
         "median": _finite(_quantile(values, counts, 0.5)),
         "q3": _finite(_quantile(values, counts, 0.75)),
@@ -106,9 +108,9 @@ def _quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
     ends = np.cumsum(counts)
     position = q * (ends[-1] - 1)
     below = int(math.floor(position))
-    low = values[np.searchsorted(ends, below, side="right")]
-    high = values[np.searchsorted(ends, min(below + 1, ends[-1] - 1), side="right")]
-    return float(low + (high - low) * (position - below))
+    low = float(values[np.searchsorted(ends, below, side="right")])
+    high = float(values[np.searchsorted(ends, min(below + 1, ends[-1] - 1), side="right")])
+    return low + (high - low) * (position - below) if high != low else low
 
 
 def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] | None:
@@ -116,6 +118,8 @@ def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] 
     if not len(values):
         return None
     low, high = float(values[0]), float(values[-1])
+    if not math.isfinite(high - low):
+        return None  # a range wider than float64 can hold has no meaningful bins
     if integer_bins and high - low < HISTOGRAM_BINS:
         edges = np.arange(low - 0.5, high + 1.0, 1.0)  # one bar per whole number
     else:
@@ -151,8 +155,8 @@ def _display(value: Any, boolean: bool = False) -> str | None:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return None
+        if not math.isfinite(value):
+            return None  # infinities count as missing, as when a file is read
         if boolean:
             return "true" if value else "false"
         if value.is_integer() and abs(value) < 1e15:

@@ -1,0 +1,221 @@
+"""Profiling columns: kinds, counts, statistics, top values, histograms and a JSON-safe preview."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.data.csv_reader import CsvLimits, read_csv_file
+from app.data.profiling import DatasetProfile, profile_frame
+
+
+def profile_of(frame: pd.DataFrame, preview_rows: int = 20) -> DatasetProfile:
+    profile = profile_frame(frame, preview_rows)
+    json.dumps(profile.to_dict(), allow_nan=False)  # JSON-safe: no NaN, no inf, no NumPy types
+    return profile
+
+
+def kinds(frame: pd.DataFrame) -> dict[str, str]:
+    return {column.name: column.kind for column in profile_of(frame).columns}
+
+
+ROWS = 200
+rng = np.random.default_rng(0)
+
+
+def test_each_kind() -> None:
+    frame = pd.DataFrame(
+        {
+            "row_id": np.arange(1, ROWS + 1),
+            "shuffled_id": rng.permutation(ROWS) + 1000,
+            "order_key": [f"ORD-{i:05d}" for i in rng.permutation(ROWS)],
+            "age": rng.integers(18, 90, ROWS),
+            "height": rng.normal(170, 10, ROWS),
+            "flag": rng.choice([True, False], ROWS),
+            "answer": rng.choice(["Yes", "no", "NO"], ROWS),
+            "zero_one": rng.choice([0, 1], ROWS),
+            "colour": rng.choice(["red", "green", "blue"], ROWS),
+            "joined": pd.Series(pd.date_range("2020-01-01", periods=ROWS, freq="D"))
+            .dt.strftime("%Y-%m-%d")
+            .astype("str"),
+            "review": [f"customer {i} said the product was fine overall" for i in range(ROWS)],
+            "country": ["France"] * ROWS,
+            "empty": [np.nan] * ROWS,
+        }
+    )
+    assert kinds(frame) == {
+        "row_id": "id",
+        "shuffled_id": "id",
+        "order_key": "id",
+        "age": "integer",
+        "height": "numeric",
+        "flag": "boolean",
+        "answer": "categorical",  # three spellings, so not a yes/no pair
+        "zero_one": "boolean",
+        "colour": "categorical",
+        "joined": "datetime",
+        "review": "text",
+        "country": "constant",
+        "empty": "constant",
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["Yes", "No", "Yes", "No"], "boolean"),
+        (["yes", "No", "YES", "no"], "categorical"),  # four spellings: left to the user
+        (["true", "false", None, "true"], "boolean"),
+        (["Y", "N", "N", "Y"], "boolean"),
+        ([1.0, 0.0, np.nan, 1.0], "boolean"),
+        (["M", "F", "F", "M"], "categorical"),
+        ([1, 2, 2, 1], "integer"),
+        ([1.0, 2.0, np.nan, 3.0], "integer"),  # whole numbers with missing values
+        ([0.5, 1.5, 2.0, 3.0], "numeric"),
+        (["01/31/2020", "02/15/2021", "12/01/2019", None], "datetime"),
+        (["31.01.2020", "15.02.2021", "01.12.2019", "02.03.2018"], "datetime"),
+        (["2020-01-31 10:15:00", "2021-02-15T08:00:00", "2019-12-01", "2020-05-05"], "datetime"),
+        (["1.2.3", "4.5.6", "7.8.9", "1.2.3"], "categorical"),
+    ],
+)
+def test_kind_of_small_columns(values: list, kind: str) -> None:
+    assert kinds(pd.DataFrame({"x": values}))["x"] == kind
+
+
+def test_unique_values_in_a_tiny_table_are_not_an_id() -> None:
+    assert kinds(pd.DataFrame({"n": [3, 1, 2], "s": ["a", "b", "c"]})) == {
+        "n": "integer",
+        "s": "categorical",
+    }
+
+
+def test_unique_measurements_are_not_an_id() -> None:
+    frame = pd.DataFrame({"income": rng.choice(10**6, ROWS, replace=False)})
+    assert kinds(frame)["income"] == "integer"
+
+
+def test_numeric_statistics_and_histogram() -> None:
+    values = pd.Series([1.5, 2.0, 3.0, 4.0, np.nan, 10.5])
+    column = profile_of(pd.DataFrame({"x": values})).column("x")
+    present = values.dropna()
+    assert column.missing == 1 and column.unique == 5
+    assert column.distinct_ratio == 1.0
+    stats = column.stats
+    assert stats["min"] == 1.5 and stats["max"] == 10.5
+    assert stats["mean"] == pytest.approx(present.mean())
+    assert stats["std"] == pytest.approx(present.std())
+    for key, q in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
+        assert stats[key] == pytest.approx(present.quantile(q))
+    histogram = column.histogram
+    assert histogram is not None
+    assert len(histogram["edges"]) == len(histogram["counts"]) + 1 == 21
+    assert sum(histogram["counts"]) == 5
+    assert histogram["edges"][0] == 1.5 and histogram["edges"][-1] == 10.5
+
+
+def test_quantiles_of_repeated_values_match_numpy() -> None:
+    values = rng.integers(0, 7, 1001).astype(float)
+    stats = profile_of(pd.DataFrame({"x": values})).column("x").stats
+    assert [stats["q1"], stats["median"], stats["q3"]] == list(
+        np.quantile(values, [0.25, 0.5, 0.75])
+    )
+
+
+def test_small_integer_ranges_get_one_bar_per_value() -> None:
+    column = profile_of(pd.DataFrame({"rooms": [1, 2, 2, 3, 3, 3, 5] * 5})).column("rooms")
+    assert column.histogram == {
+        "edges": [0.5, 1.5, 2.5, 3.5, 4.5, 5.5],
+        "counts": [5, 10, 15, 0, 5],
+    }
+
+
+def test_top_values_with_other_count() -> None:
+    values = [f"v{i}" for i in range(15) for _ in range(15 - i)] + [None] * 3
+    column = profile_of(pd.DataFrame({"c": values})).column("c")
+    assert column.kind == "categorical"
+    assert column.missing == 3 and column.unique == 15
+    assert column.top[:2] == [{"value": "v0", "count": 15}, {"value": "v1", "count": 14}]
+    assert len(column.top) == 10
+    assert column.top_other == sum(range(1, 6))
+    assert column.histogram is None
+
+
+def test_boolean_top_values_read_as_words() -> None:
+    column = profile_of(pd.DataFrame({"b": [True, True, False]})).column("b")
+    assert column.top == [{"value": "true", "count": 2}, {"value": "false", "count": 1}]
+
+
+def test_datetime_min_and_max() -> None:
+    frame = pd.DataFrame({"d": ["2021-03-01", "2020-01-15", None, "2022-12-31"]})
+    column = profile_of(frame).column("d")
+    assert column.kind == "datetime"
+    assert column.stats == {"min": "2020-01-15T00:00:00", "max": "2022-12-31T00:00:00"}
+
+
+def test_day_first_dates_are_recognised_when_month_first_fails() -> None:
+    frame = pd.DataFrame({"d": ["31/01/2020", "15/02/2021", "01/12/2019"]})
+    assert profile_of(frame).column("d").stats["max"] == "2021-02-15T00:00:00"
+
+
+def test_json_safe_with_infinities_and_all_missing_columns() -> None:
+    frame = pd.DataFrame(
+        {
+            "inf": [np.inf, -np.inf, 1.0],
+            "huge": [1e308, -1e308, 0.0],
+            "none": [np.nan, np.nan, np.nan],
+            "nullable": pd.array([1, None, 3], dtype="Int64"),
+            "flags": pd.array([True, None, False], dtype="boolean"),
+        }
+    )
+    profile = profile_of(frame)
+    infinite = profile.column("inf")
+    assert infinite.missing == 2 and infinite.stats["min"] == infinite.stats["max"] == 1.0
+    assert profile.column("huge").stats["std"] is None  # overflows float64: unknown, not inf
+    assert profile.column("none").kind == "constant"
+    assert profile.column("nullable").kind == "integer"
+    assert profile.column("flags").kind == "boolean"
+    assert profile.preview["rows"][1] == [None, "-1e+308", None, None, None]
+
+
+def test_preview_cells_are_strings_or_none() -> None:
+    frame = pd.DataFrame(
+        {
+            "n": [1.0, np.nan, 2.5],
+            "i": [1, 2, 3],
+            "s": pd.array(["<b>a</b>", None, "c"], dtype="str"),
+            "b": [True, False, True],
+        }
+    )
+    preview = profile_of(frame, preview_rows=2).preview
+    assert preview == {
+        "columns": ["n", "i", "s", "b"],
+        "rows": [["1", "1", "<b>a</b>", "true"], [None, "2", None, "false"]],
+    }
+
+
+def test_empty_frame() -> None:
+    profile = profile_of(pd.DataFrame({"a": pd.Series([], dtype=float)}))
+    assert profile.rows == 0 and profile.column("a").kind == "constant"
+    assert profile.preview == {"columns": ["a"], "rows": []}
+
+
+def test_profile_of_a_read_file(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "id;name;city;score;member\n"
+        + "".join(
+            f"{i};person {i};{' Paris' if i % 2 else 'Lyon '};{i % 7},5;{'oui' if i % 3 else 'yes'}\n"
+            for i in range(1, 41)
+        )
+    )
+    parsed = read_csv_file(path, CsvLimits(100, 10))
+    profile = profile_of(parsed.frame)
+    column = {c.name: c for c in profile.columns}
+    assert column["id"].kind == "id"
+    assert column["city"].kind == "categorical" and column["city"].unique == 2
+    assert column["score"].kind == "numeric"
+    assert column["member"].kind == "categorical"
