@@ -160,7 +160,8 @@ def choose_encoders(
     """
     kinds = dict(column_kinds or {})
     for name in frame.columns:
-        kinds.setdefault(name, _guess_kind(frame[name]))
+        if name not in kinds:
+            kinds[name] = _guess_kind(frame[name])
     features = spec.features or [
         name for name in frame.columns if name != spec.label and default_encoder(kinds[name])
     ]
