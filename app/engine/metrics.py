@@ -26,7 +26,8 @@ class RunningMetric:
             raise ValueError(f"Unknown metric {name!r}; choose from {', '.join(METRICS)}.")
         self.name = name
         if name == "r2":
-            centered = y_all - y_all.mean(axis=0)
+            centered = y_all.astype(np.float64)  # once per fit: worth the precision
+            centered -= centered.mean(axis=0)
             self._total = np.einsum("ij,ij->j", centered, centered).astype(np.float64)
         self.reset()
 

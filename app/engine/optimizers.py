@@ -30,11 +30,10 @@ class Optimizer:
         self._scratch = np.empty(size, dtype)
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        if self.weight_decay:
-            decayed = slice(0, self.n_decayed)
-            self._scratch[decayed] = params[decayed]
-            self._scratch[decayed] *= self.weight_decay
-            grads[decayed] += self._scratch[decayed]
+        if self.weight_decay:  # the gradient of (wd / 2) |w|² is wd w
+            decayed, scratch = slice(0, self.n_decayed), self._scratch[: self.n_decayed]
+            np.multiply(params[decayed], self.weight_decay, out=scratch)
+            grads[decayed] += scratch
         self._update(params, grads)
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
