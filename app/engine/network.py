@@ -46,6 +46,8 @@ def _hidden_spec(spec: dict[str, Any], position: int) -> dict[str, Any]:
     if activation not in ACTIVATIONS:
         raise ValueError(f"Hidden layer {position} has an unknown activation {activation!r}.")
     full["dropout"] = float(full["dropout"])
+    if not 0.0 <= full["dropout"] < 1.0:
+        raise ValueError(f"Hidden layer {position} needs a dropout rate from 0 up to (not incl.) 1.")
     full["batchnorm"] = bool(full["batchnorm"])
     full.setdefault("initializer", DEFAULT_FOR_ACTIVATION[activation])
     if full["initializer"] not in INITIALIZERS:

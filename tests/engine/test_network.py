@@ -101,6 +101,7 @@ def test_config_round_trip() -> None:
     ([{"units": 4, "activation": "swish"}], "linear", "activation"),
     ([{"units": 4, "colour": "red"}], "linear", "unknown settings"),
     ([{"units": 4, "dropout": 1.0}], "linear", "dropout"),
+    ([{"units": 4, "dropout": -0.1}], "linear", "dropout"),
     ([], "relu", "output activation"),
 ])
 def test_bad_architectures_are_refused(hidden: list, output: str, message: str) -> None:  # type: ignore[type-arg]
