@@ -108,6 +108,31 @@ def test_divergence_stops_with_a_reason_and_keeps_finite_weights() -> None:
     assert np.isfinite(net.predict(X)).all()
 
 
+def test_an_infinite_loss_is_named_and_the_weights_are_kept() -> None:
+    X, y = regression_data(50)
+    net = build_mlp(3, [], 1, "linear")
+    net.params[:] = 1e30  # predictions of 1e30: their squared error overflows float32
+    result = fit(net, X, y, loss="mse")
+    assert result.stop_reason == "diverged" and result.best_epoch == 0 and result.history == []
+    assert result.message == "The loss became infinite at epoch 1; try a smaller learning rate."
+    assert (net.params == np.float32(1e30)).all()
+
+
+def test_divergence_after_good_epochs_restores_the_best_of_them() -> None:
+    X, y = regression_data()
+    net = build_mlp(3, [{"units": 16}], 1, "linear", seed=0)
+    snapshots: dict[int, np.ndarray] = {}
+    # After three sensible epochs the step schedule multiplies the rate a millionfold.
+    config = TrainingConfig(optimizer="sgd", learning_rate=0.01, schedule="step", step_size=3,
+                            decay_factor=1e6, epochs=20, early_stopping_patience=None)
+    result = fit(net, X, y, X, y, loss="mse", config=config,
+                 on_epoch=lambda report: snapshots.__setitem__(report.epoch, net.params.copy()))
+    assert result.stop_reason == "diverged" and len(result.history) >= 3
+    assert f"at epoch {len(result.history) + 1};" in result.message
+    assert result.best_epoch == 1 + int(np.argmin([r.val_loss for r in result.history]))
+    np.testing.assert_array_equal(net.params, snapshots[result.best_epoch])
+
+
 def test_early_stopping_restores_the_best_weights() -> None:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 10)).astype(np.float32)
