@@ -37,7 +37,7 @@
     const options = {
       width: Math.max(280, element.clientWidth),
       height: 240,
-      legend: { show: true },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [{ ...axis, label: "epoch" }, { ...axis, label: yLabel }],
@@ -91,7 +91,8 @@
       seconds += row.seconds;
       bar.value = x;
       const eta = ((seconds / x) * (total - x));
-      text.textContent = finished ? `Epoch ${x} / ${total}` : `Epoch ${x} / ${total} · about ${formatDuration(eta)} left at most`;
+      const left = eta < 1 ? "under a second left" : `about ${formatDuration(eta)} left at most`;
+      text.textContent = finished ? `Epoch ${x} / ${total}` : `Epoch ${x} / ${total} · ${left}`;
       if (!pending) { pending = true; requestAnimationFrame(redraw); }
     });
 
@@ -104,6 +105,7 @@
         if (state.status === "completed") bar.value = bar.max;
       }
       htmx.ajax("GET", live.dataset.panelUrl, { target: "#experiment-panel", swap: "outerHTML" });
+      if (finished) htmx.ajax("GET", live.dataset.resultsUrl, { target: "#experiment-results", swap: "outerHTML" });
       redraw();
     });
   }

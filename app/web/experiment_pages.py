@@ -36,6 +36,11 @@ def experiment_panel(experiment_id: int, request: Request, session: SessionDep) 
     return render(request, "_experiment_panel.html", **_context(session, experiment_id))
 
 
+@router.get("/experiments/{experiment_id}/results", response_class=HTMLResponse)
+def experiment_results(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "_experiment_results.html", **_context(session, experiment_id))
+
+
 @router.post("/experiments/{experiment_id}/cancel")
 def cancel(experiment_id: int, request: Request, session: SessionDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)

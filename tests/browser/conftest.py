@@ -53,9 +53,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server on a free port; `@pytest.mark.workers(1)` gives it training workers."""
+    marker = request.node.get_closest_marker("workers")
     port = _free_port()
-    settings = Settings(data_dir=tmp_path / "data", port=port, workers=0)
+    settings = Settings(data_dir=tmp_path / "data", port=port, workers=marker.args[0] if marker else 0)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -87,7 +89,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
     def on_console(message: ConsoleMessage) -> None:
         # A 4xx answer we show to the user is expected; anything else (CSP, JS) is a bug.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        expected = ("Failed to load resource", "Response Status Error Code 4")
+        if message.type == "error" and not message.text.startswith(expected):
             errors.append(message.text)
 
     opened.on("console", on_console)
