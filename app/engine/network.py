@@ -149,7 +149,8 @@ class Network:
         return X
 
     def backward(self, delta: np.ndarray) -> None:
-        """Fill ``grads`` from d loss / d logits (n, n_outputs), after a training forward."""
+        """Fill ``grads`` from d loss / d logits (n, n_outputs), after a training forward.
+        Gradients are overwritten, never accumulated: there is nothing to zero."""
         for layer in reversed(self.layers):
             delta = layer.backward(delta)
 
