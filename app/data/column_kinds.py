@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,11 @@ class Distinct:
     @property
     def present(self) -> int:
         return int(self.counts.sum())
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """How many values are at or below each distinct value (numbers only)."""
+        return np.cumsum(self.counts)
 
 
 def distinct_values(column: pd.Series) -> Distinct:

@@ -97,15 +97,15 @@ def number_stats(distinct: Distinct) -> dict[str, JsonScalar]:
         "max": _finite(values[-1]),
         "mean": _finite(mean),
         "std": _finite(math.sqrt(variance)) if math.isfinite(variance) else None,
-        "q1": _finite(_quantile(values, counts, 0.25)),
-        "median": _finite(_quantile(values, counts, 0.5)),
-        "q3": _finite(_quantile(values, counts, 0.75)),
+        "q1": _finite(_quantile(distinct, 0.25)),
+        "median": _finite(_quantile(distinct, 0.5)),
+        "q3": _finite(_quantile(distinct, 0.75)),
     }
 
 
-def _quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+def _quantile(distinct: Distinct, q: float) -> float:
     """Linear-interpolated quantile of the expanded values, as numpy's default method."""
-    ends = np.cumsum(counts)
+    values, ends = distinct.values, distinct.cumulative
     position = q * (ends[-1] - 1)
     below = int(math.floor(position))
     low = float(values[np.searchsorted(ends, below, side="right")])
@@ -114,7 +114,7 @@ def _quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
 
 
 def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] | None:
-    values, counts = distinct.values, distinct.counts
+    values = distinct.values
     if not len(values):
         return None
     low, high = float(values[0]), float(values[-1])
@@ -124,7 +124,11 @@ def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] 
         edges = np.arange(low - 0.5, high + 1.0, 1.0)  # one bar per whole number
     else:
         edges = np.histogram_bin_edges(values, bins=HISTOGRAM_BINS, range=(low, high))
-    binned, _ = np.histogram(values, bins=edges, weights=counts)
+    # Values are sorted, so a bin's count is a difference of cumulative counts at its edges;
+    # bins are half-open [a, b) except the last, as in np.histogram.
+    cumulative = np.concatenate(([0], distinct.cumulative))
+    cuts = np.concatenate(([0], np.searchsorted(values, edges[1:-1], side="left"), [len(values)]))
+    binned = np.diff(cumulative[cuts])
     return {"edges": [float(edge) for edge in edges], "counts": [int(c) for c in binned]}
 
 

@@ -219,3 +219,17 @@ def test_profile_of_a_read_file(tmp_path: Path) -> None:
     assert column["city"].kind == "categorical" and column["city"].unique == 2
     assert column["score"].kind == "numeric"
     assert column["member"].kind == "categorical"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_histogram_and_quantiles_match_numpy(seed: int) -> None:
+    generator = np.random.default_rng(seed)
+    values = np.round(generator.normal(0, 3, 2000), 1)  # many repeated values
+    column = profile_of(pd.DataFrame({"x": values})).column("x")
+    assert column.histogram is not None
+    expected, _ = np.histogram(values, bins=np.array(column.histogram["edges"]))
+    assert column.histogram["counts"] == expected.tolist()
+    stats = column.stats
+    assert [stats["q1"], stats["median"], stats["q3"]] == pytest.approx(
+        np.quantile(values, [0.25, 0.5, 0.75])
+    )
