@@ -2,10 +2,10 @@
 
 ``ACTIVATIONS[name](z, out)`` writes f(z) into ``out`` (which may be ``z`` itself)
 and returns it. ``DERIVATIVES[name](z, a, delta)`` multiplies the upstream
-gradient ``delta`` in place by f'(z), given the input ``z`` and the output ``a``,
-and returns it. Every derivative except GELU's reads only the output ``a``, so
-those activations may overwrite their input (``INPLACE``): that saves a buffer
-and a pass over memory per layer. All arrays are (n_samples, n_units).
+gradient ``delta`` in place by f'(z) (for softmax: by its Jacobian, row by row),
+given the input ``z`` and the output ``a``, and returns it. Every derivative
+except GELU's reads only the output ``a``, so those activations may overwrite
+their input (``INPLACE``): that saves a buffer and a pass over memory per layer. All arrays are (n_samples, n_units).
 
 Scalars here are Python floats on purpose: a NumPy float64 scalar would turn
 float32 arithmetic into float64.

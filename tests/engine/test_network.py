@@ -86,6 +86,25 @@ def test_dropout_zeroes_and_rescales_while_training_only() -> None:
     np.testing.assert_array_equal(dropout.forward(x, training=False), x)
 
 
+def test_predict_in_chunks_equals_the_formula() -> None:
+    net = build_mlp(3, [{"units": 5, "activation": "tanh"}], 2, "linear", seed=2)
+    X = np.random.default_rng(0).standard_normal((20_000, 3)).astype(np.float32)  # > one chunk
+    hidden = np.tanh(X @ net.arrays["hidden0.dense.weight"] + net.arrays["hidden0.dense.bias"])
+    expected = hidden @ net.arrays["output.dense.weight"] + net.arrays["output.dense.bias"]
+    np.testing.assert_allclose(net.predict(X), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_batchnorm_survives_a_last_batch_of_one_row() -> None:
+    from app.engine import TrainingConfig, fit
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((33, 3)), rng.standard_normal((33, 1))
+    net = build_mlp(3, [{"units": 4, "batchnorm": True}], 1)
+    result = fit(net, X, y, loss="mse", config=TrainingConfig(batch_size=32, epochs=3))
+    assert result.stop_reason == "completed"
+    assert np.isfinite(net.params).all() and np.isfinite(net.state).all()
+
+
 def test_config_round_trip() -> None:
     net = build_mlp(4, [{"units": 6, "activation": "gelu", "dropout": 0.1, "batchnorm": True}], 3,
                     "softmax")
