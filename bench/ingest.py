@@ -37,10 +37,14 @@ def main() -> None:
         f"  (read {ours['read_seconds']:.2f} s, profile {ours['profile_seconds']:.2f} s)"
     )
     verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
-    print(f"time ratio LayerLab / pandas: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x: {verdict}; "
-          f"best of {ROUNDS} runs each)")
-    print("memory: a fresh process's peak RSS above its RSS after imports (VmHWM reset via "
-          "/proc/self/clear_refs), and the process total")
+    print(
+        f"time ratio LayerLab / pandas: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x: {verdict}; "
+        f"best of {ROUNDS} runs each)"
+    )
+    print(
+        "memory: a fresh process's peak RSS above its RSS after imports (VmHWM reset via "
+        "/proc/self/clear_refs), and the process total"
+    )
 
 
 def _memory(runs: list[dict[str, float]]) -> str:
@@ -121,10 +125,7 @@ def ensure_dataset(path: Path) -> Path:
         "visits": with_missing(rng.poisson(3, ROWS).astype(float), 0.02),
         "items": rng.integers(0, 1000, ROWS),
         "rooms": rng.integers(1, 8, ROWS),
-        **{
-            f"x{i}": with_missing(np.round(rng.normal(100 * i, 10 + i, ROWS), 4), 0.01 * (i % 2))
-            for i in range(6)
-        },
+        **{f"x{i}": with_missing(np.round(rng.normal(100 * i, 10 + i, ROWS), 4), 0.01 * (i % 2)) for i in range(6)},
         "colour": rng.choice(["red", "green", "blue"], ROWS),
         "city": rng.choice([f"City {i}" for i in range(50)], ROWS),
         "plan": with_missing(rng.choice(["basic", "plus", "pro", "team"], ROWS), 0.03),

@@ -65,9 +65,7 @@ class Cleaning:
 
 
 def is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(column.dtype) and not isinstance(
-        column.dtype, pd.CategoricalDtype
-    )
+    return pd.api.types.is_string_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype)
 
 
 def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
@@ -88,9 +86,9 @@ def find_large_integer_columns(frame: pd.DataFrame) -> list[str]:
     found = {name for name in frame.columns if frame[name].dtype == np.uint64}
     for name in _numeric_candidates(frame):
         values = _distinct_text(frame[name])
-        if len(values) and all(map(_PLAIN_INTEGER.fullmatch, values)):
-            if any(not _INT64_MIN <= int(value) <= _INT64_MAX for value in values):
-                found.add(name)
+        integers = len(values) and all(map(_PLAIN_INTEGER.fullmatch, values))
+        if integers and any(not _INT64_MIN <= int(value) <= _INT64_MAX for value in values):
+            found.add(name)
     return [name for name in frame.columns if name in found]
 
 
@@ -135,7 +133,7 @@ def detect_number_formats(frame: pd.DataFrame, skip: list[str], notices: list[st
             )
     for name, fmt in clear.items():
         if fmt != PLAIN:
-                notices.append(f'Column "{name}" was read as numbers written with {_describe(fmt)}.')
+            notices.append(f'Column "{name}" was read as numbers written with {_describe(fmt)}.')
     return {name: clear[name] for name in frame.columns if name in clear}
 
 
@@ -173,13 +171,9 @@ def clean_frame(frame: pd.DataFrame, strip: bool) -> Cleaning:
         strip_text(frame)
     cleaning.text_columns = find_large_integer_columns(frame)
     for name in cleaning.text_columns:
-        cleaning.notices.append(
-            f'Column "{name}" holds integers too large for 64-bit numbers, so it was kept as text.'
-        )
+        cleaning.notices.append(f'Column "{name}" holds integers too large for 64-bit numbers, so it was kept as text.')
     convert_large_integers(frame, cleaning.text_columns)
-    cleaning.number_formats = detect_number_formats(
-        frame, cleaning.text_columns, cleaning.notices
-    )
+    cleaning.number_formats = detect_number_formats(frame, cleaning.text_columns, cleaning.notices)
     convert_number_formats(frame, cleaning.number_formats)
     infinite_to_missing(frame, cleaning.notices)
     return cleaning

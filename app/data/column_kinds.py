@@ -77,7 +77,7 @@ def distinct_values(column: pd.Series) -> Distinct:
         return _distinct_numbers(np.sort(present), missing=len(numbers) - len(present))
     if pd.api.types.is_datetime64_any_dtype(dtype):
         column = column.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    elif not pd.api.types.is_string_dtype(dtype) or dtype == object:
+    elif not pd.api.types.is_string_dtype(dtype) or getattr(dtype, "kind", "") == "O":
         column = column.astype("str")
     values = column.to_numpy()  # the object array behind pandas' string column, not a copy
     if values.dtype != object:

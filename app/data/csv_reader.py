@@ -49,9 +49,7 @@ class ParsedCsv:
 
 def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
     sniffed = sniff_file(path, limits)
-    options = ReadOptions(
-        encoding=sniffed.encoding, delimiter=sniffed.delimiter, columns=sniffed.header
-    )
+    options = ReadOptions(encoding=sniffed.encoding, delimiter=sniffed.delimiter, columns=sniffed.header)
     notices = list(sniffed.notices)
     # The record scan and pandas' parse each read the whole file and mostly run without the
     # GIL, so they overlap; the scan's verdict (with exact line numbers) wins over pandas'.
@@ -64,6 +62,11 @@ def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
             frame, parse_error = None, exc
         scan = scanning.result()
     if isinstance(parse_error, UnicodeDecodeError):
+        if options.encoding != "utf-8":  # a byte order mark promised this encoding
+            raise CsvError(
+                f"The file has bytes that are not valid {options.encoding.upper()} text; "
+                "save it again as UTF-8 and upload it."
+            )
         # The head was UTF-8 but a later byte is not: decide the fallback on the whole file.
         options.encoding, notices = fallback_encoding(path.read_bytes())
         frame = _parse(path, options, nrows=limits.max_rows + 1)
@@ -73,9 +76,7 @@ def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
     if frame.empty or (scan.fields_checked and scan.data_rows == 0):
         raise _header_only_error()
     if len(frame) > limits.max_rows:
-        raise CsvError(
-            f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads."
-        )
+        raise CsvError(f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads.")
     cleaning = clean_frame(frame, strip=scan.may_have_padding)
     if cleaning.text_columns:
         options.text_columns = cleaning.text_columns
@@ -142,9 +143,7 @@ def _reread_as_text(
     names: list[str],
     nrows: int | None = None,
 ) -> None:
-    text = pd.read_csv(
-        path, **_pandas_options(options), usecols=names, dtype="str", nrows=nrows
-    )
+    text = pd.read_csv(path, **_pandas_options(options), usecols=names, dtype="str", nrows=nrows)
     for name in names:
         frame[name] = text[name]
 

@@ -76,9 +76,7 @@ def profile_column(name: str, column: pd.Series) -> ColumnProfile:
             "min": distinct.dates.min().isoformat(),
             "max": distinct.dates.max().isoformat(),
         }
-    if kind in ("boolean", "categorical", "constant") or (
-        kind == "integer" and len(distinct.values) <= 50
-    ):
+    if kind in ("boolean", "categorical", "constant") or (kind == "integer" and len(distinct.values) <= 50):
         profile.top, profile.top_other = top_values(distinct, column)
     return profile
 
@@ -135,18 +133,14 @@ def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] 
 def top_values(distinct: Distinct, column: pd.Series) -> tuple[list[dict[str, JsonScalar]], int]:
     order = np.argsort(-distinct.counts, kind="stable")[:TOP_VALUES]
     boolean = pd.api.types.is_bool_dtype(column.dtype)
-    top = [
-        {"value": _display(distinct.values[i], boolean), "count": int(distinct.counts[i])}
-        for i in order
-    ]
+    top = [{"value": _display(distinct.values[i], boolean), "count": int(distinct.counts[i])} for i in order]
     return top, distinct.present - sum(item["count"] for item in top)
 
 
 def preview(frame: pd.DataFrame, rows: int) -> dict[str, list[Any]]:
     head = frame.head(rows)
     cells = [
-        [_display(value, pd.api.types.is_bool_dtype(head[name].dtype)) for value in head[name]]
-        for name in head.columns
+        [_display(value, pd.api.types.is_bool_dtype(head[name].dtype)) for value in head[name]] for name in head.columns
     ]
     return {
         "columns": [str(name) for name in frame.columns],

@@ -50,17 +50,12 @@ def ragged_row_error(line: int, expected: int, found: int, delimiter: str) -> Cs
 
 
 def unterminated_quote_error(line: int) -> CsvError:
-    return CsvError(
-        f"The quoted value starting on line {line} is never closed; add the missing "
-        'closing quote (").'
-    )
+    return CsvError(f'The quoted value starting on line {line} is never closed; add the missing closing quote (").')
 
 
 def _check_row_limit(data_rows: int, limits: CsvLimits) -> None:
     if data_rows > limits.max_rows:
-        raise CsvError(
-            f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads."
-        )
+        raise CsvError(f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads.")
 
 
 class _ByteScanner:

@@ -27,25 +27,41 @@ class SampleInfo:
 
 SAMPLES: tuple[SampleInfo, ...] = (
     SampleInfo(
-        "iris", "Iris flowers",
+        "iris",
+        "Iris flowers",
         "Three species of iris told apart by the length and width of their petals and sepals.",
-        150, 5, "species", "multiclass",
+        150,
+        5,
+        "species",
+        "multiclass",
     ),
     SampleInfo(
-        "wine", "Wine cultivars",
+        "wine",
+        "Wine cultivars",
         "Thirteen chemical measurements of Italian wines from three cultivars.",
-        178, 14, "cultivar", "multiclass",
+        178,
+        14,
+        "cultivar",
+        "multiclass",
     ),
     SampleInfo(
-        "breast_cancer", "Breast cancer diagnosis",
+        "breast_cancer",
+        "Breast cancer diagnosis",
         "Thirty measurements of cell nuclei in breast tissue images, benign or malignant.",
-        569, 31, "diagnosis", "binary",
+        569,
+        31,
+        "diagnosis",
+        "binary",
     ),
     SampleInfo(
-        "diabetes", "Diabetes progression",
+        "diabetes",
+        "Diabetes progression",
         "Age, sex, body mass index, blood pressure and six blood serum measurements predicting "
         "disease progression one year later.",
-        442, 11, "progression", "regression",
+        442,
+        11,
+        "progression",
+        "regression",
     ),
 )
 

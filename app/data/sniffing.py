@@ -23,9 +23,7 @@ HEADER_RECORDS = 200
 # Bytes Windows-1252 leaves undefined; a file holding any of them is read as Latin-1 instead.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # A well-formed multi-byte UTF-8 character (2 to 4 bytes).
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 # Control characters that never appear in a text table (tab, LF and CR are fine).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -195,20 +193,13 @@ def parse_header(text: str, delimiter: str, limits: CsvLimits) -> list[str]:
     records = _complete_records(text, delimiter, is_whole_file=True)
     header = [name.strip() for name in records[0]]
     if len(header) > limits.max_columns:
-        raise CsvError(
-            f"The file has {len(header):,} columns; LayerLab reads at most "
-            f"{limits.max_columns:,}."
-        )
+        raise CsvError(f"The file has {len(header):,} columns; LayerLab reads at most {limits.max_columns:,}.")
     for position, name in enumerate(header, start=1):
         if not name:
-            raise CsvError(
-                f"Column {position} has no name in the header row; give every column a name."
-            )
+            raise CsvError(f"Column {position} has no name in the header row; give every column a name.")
     seen: set[str] = set()
     duplicates = [name for name in header if name in seen or seen.add(name)]
     if duplicates:
         names = ", ".join(f'"{name}"' for name in dict.fromkeys(duplicates))
-        raise CsvError(
-            f"The header row has duplicate column names ({names}); give each column its own name."
-        )
+        raise CsvError(f"The header row has duplicate column names ({names}); give each column its own name.")
     return header

@@ -89,6 +89,19 @@ def test_utf8_damaged_by_foreign_bytes_is_refused(tmp_path: Path) -> None:
     assert "UTF-8" in message and "line 3" in message
 
 
+@pytest.mark.parametrize("tail", [b"\x00\xd8,\x002\x00\n\x00", b"\x00"])
+def test_broken_utf16_is_refused(tmp_path: Path, tail: bytes) -> None:
+    head = "a,b\n".encode("utf-16") + "1,2\n".encode("utf-16-le") * 40_000
+    message = error_of(tmp_path, head + tail, CsvLimits(max_rows=50_000, max_columns=5))
+    assert "UTF-16" in message
+
+
+def test_broken_utf8_after_a_bom_is_refused(tmp_path: Path) -> None:
+    content = codecs.BOM_UTF8 + b"a,b\n" + b"1,2\n" * 70_000 + b"3,\xff\n"
+    message = error_of(tmp_path, content, CsvLimits(max_rows=80_000, max_columns=5))
+    assert "UTF-8" in message
+
+
 # Delimiters, quotes and line endings ------------------------------------------------------
 
 
@@ -273,9 +286,7 @@ def test_unterminated_quote_in_utf16(tmp_path: Path) -> None:
         ("a;b;c\n1;2;3\n\n4;5;6\n7\n", 5, 1),
     ],
 )
-def test_ragged_rows_name_line_and_counts(
-    tmp_path: Path, content: str, line: int, found: int
-) -> None:
+def test_ragged_rows_name_line_and_counts(tmp_path: Path, content: str, line: int, found: int) -> None:
     message = error_of(tmp_path, content)
     assert f"Line {line} has {found} field" in message and "header has 3" in message
 
@@ -328,5 +339,5 @@ def test_read_options_round_trip_through_json() -> None:
 
 
 def test_quotes_inside_unquoted_values_are_literal(tmp_path: Path) -> None:
-    parsed = read(tmp_path, 'name,height\nBob,5\'11"\nAl,6\'0"\n')
+    parsed = read(tmp_path, "name,height\nBob,5'11\"\nAl,6'0\"\n")
     assert parsed.frame["height"].tolist() == ["5'11\"", "6'0\""]

@@ -120,9 +120,7 @@ def test_numeric_statistics_and_histogram() -> None:
 def test_quantiles_of_repeated_values_match_numpy() -> None:
     values = rng.integers(0, 7, 1001).astype(float)
     stats = profile_of(pd.DataFrame({"x": values})).column("x").stats
-    assert [stats["q1"], stats["median"], stats["q3"]] == list(
-        np.quantile(values, [0.25, 0.5, 0.75])
-    )
+    assert [stats["q1"], stats["median"], stats["q3"]] == list(np.quantile(values, [0.25, 0.5, 0.75]))
 
 
 def test_small_integer_ranges_get_one_bar_per_value() -> None:
@@ -230,6 +228,4 @@ def test_histogram_and_quantiles_match_numpy(seed: int) -> None:
     expected, _ = np.histogram(values, bins=np.array(column.histogram["edges"]))
     assert column.histogram["counts"] == expected.tolist()
     stats = column.stats
-    assert [stats["q1"], stats["median"], stats["q3"]] == pytest.approx(
-        np.quantile(values, [0.25, 0.5, 0.75])
-    )
+    assert [stats["q1"], stats["median"], stats["q3"]] == pytest.approx(np.quantile(values, [0.25, 0.5, 0.75]))
