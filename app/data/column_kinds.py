@@ -13,7 +13,8 @@ Kinds, decided in this order (the first rule that applies wins):
   "integer"; `distinct_ratio` (distinct / non-missing) lets the builder offer it as categories.
 - numeric: other numbers.
 - datetime: text whose values all parse as dates with one format: ISO 8601 (with or without a
-  time), then month-first "%m/%d/%Y", then day-first "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d".
+  time), then month-first "%m/%d/%Y", then day-first "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", each
+  optionally followed by " %H:%M" or " %H:%M:%S". Ambiguous dates read month-first.
 - text: free-form strings: mostly distinct (ratio at least `TEXT_MIN_DISTINCT_RATIO`) and long
   or wordy (on average at least `TEXT_MIN_LENGTH` characters or `TEXT_MIN_WORDS` words).
 - categorical: any other text.
@@ -41,7 +42,12 @@ BOOLEAN_PAIRS = (
     {"1", "0"},
     {"on", "off"},
 )
-DATE_FORMATS = ("ISO8601", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
+DATE_FORMATS = tuple(
+    f"{date}{time}"
+    for date in ("ISO8601", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
+    for time in ("", " %H:%M", " %H:%M:%S")
+    if date != "ISO8601" or not time  # ISO 8601 covers its own times
+)
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
@@ -159,4 +165,8 @@ def parse_date_values(values: np.ndarray) -> pd.Series | None:
 
 
 def parse_dates(values: np.ndarray, fmt: str) -> pd.Series:
-    return pd.to_datetime(pd.Series(values, dtype=object), format=fmt, errors="coerce")
+    text = pd.Series(values, dtype=object)
+    try:
+        return pd.to_datetime(text, format=fmt, errors="coerce")
+    except ValueError:  # different UTC offsets: compare them as UTC
+        return pd.to_datetime(text, format=fmt, errors="coerce", utc=True)

@@ -71,6 +71,8 @@ def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
         options.encoding, notices = fallback_encoding(path.read_bytes())
         frame = _parse(path, options, nrows=limits.max_rows + 1)
     elif parse_error is not None:
+        if scan.fields_checked:  # find the exact line of what pandas saw
+            scan_records(path, sniffed, limits, record_by_record=True)
         raise parse_error
     assert frame is not None
     if frame.empty or (scan.fields_checked and scan.data_rows == 0):

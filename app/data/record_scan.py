@@ -35,10 +35,13 @@ class RecordScan:
     fields_checked: bool = True
 
 
-def scan_records(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
+def scan_records(path: Path, sniffed: Sniffed, limits: CsvLimits, record_by_record: bool = False) -> RecordScan:
+    """Raise CsvError for the first bad record. `record_by_record` skips the fast path that
+    compares a chunk's total delimiter count (a row one field short and another one field
+    long in the same chunk cancel out there; pandas then reports the long one)."""
     if sniffed.encoding.startswith(("utf-16", "utf-32")):
         return _scan_text(path, sniffed, limits)
-    return _ByteScanner(sniffed, limits).scan(path)
+    return _ByteScanner(sniffed, limits, record_by_record).scan(path)
 
 
 def ragged_row_error(line: int, expected: int, found: int, delimiter: str) -> CsvError:
@@ -59,7 +62,8 @@ def _check_row_limit(data_rows: int, limits: CsvLimits) -> None:
 
 
 class _ByteScanner:
-    def __init__(self, sniffed: Sniffed, limits: CsvLimits) -> None:
+    def __init__(self, sniffed: Sniffed, limits: CsvLimits, record_by_record: bool) -> None:
+        self.record_by_record = record_by_record
         self.delimiter = sniffed.delimiter
         self.delimiter_byte = ord(sniffed.delimiter)
         self.newline_byte = ord(sniffed.newline)
@@ -159,7 +163,8 @@ class _ByteScanner:
         empty = (lengths == 0) | ((lengths == 1) & (array[np.minimum(starts, len(array) - 1)] == _CR))
         content_records = len(record_ends) - int(empty.sum())
         # Fast path: with one delimiter count per non-empty record there is nothing to find.
-        if np.count_nonzero(is_delimiter) == content_records * (self.expected - 1):
+        expected_delimiters = content_records * (self.expected - 1)
+        if not self.record_by_record and np.count_nonzero(is_delimiter) == expected_delimiters:
             blank = empty
         else:
             blank = self._find_ragged_record(buffer, array, is_delimiter, newlines, starts, record_ends)

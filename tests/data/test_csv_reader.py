@@ -284,6 +284,7 @@ def test_unterminated_quote_in_utf16(tmp_path: Path) -> None:
         ("a,b,c\n1,2,3\n4,5,6,7\n", 3, 4),
         ('a,b,c\n1,"x\ny",3\n4,5\n', 4, 2),  # the line count includes embedded newlines
         ("a;b;c\n1;2;3\n\n4;5;6\n7\n", 5, 1),
+        ("a,b,c\n1,2,3,4\n5,6\n", 2, 4),  # one long and one short row: counts cancel out
     ],
 )
 def test_ragged_rows_name_line_and_counts(tmp_path: Path, content: str, line: int, found: int) -> None:
