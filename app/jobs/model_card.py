@@ -1,0 +1,125 @@
+"""MODEL_CARD.md of an exported model: where it came from, how good it is, how to run it.
+
+Markdown, so that it reads well as plain text and renders on any code host.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from app.db.models import Experiment
+
+SPLITS = ("train", "validation", "test")
+
+
+def layerlab_version() -> str:
+    try:
+        return metadata.version("layerlab")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
+    """The card, from the experiment's row and the zip's model.json."""
+    dataset = experiment.dataset
+    spec = experiment.spec
+    split = spec.get("split", {})
+    label = document["label"]
+    finished = getattr(experiment, "finished_at", None) or datetime.now(UTC)
+    lines = [
+        f"# Model card: experiment {experiment.id}",
+        "",
+        f"A neural network trained by LayerLab to predict **{label['name']}** ({document['task']}).",
+        document.get("task_explanation", ""),
+        "",
+        "## Data",
+        "",
+        f"- Dataset: {dataset.name}",
+        f"- SHA-256: `{dataset.sha256}`",
+        f"- Rows: {dataset.row_count}",
+        f"- Features ({len(document['features'])}): {', '.join(f['name'] for f in document['features'])}",
+        f"- Split: train {split.get('train')}, validation {split.get('validation')}, "
+        f"test {split.get('test')}, stratified: {split.get('stratify')}, seed {split.get('seed')}",
+        "",
+        "## Results",
+        "",
+        *_metrics_table(experiment.metrics or {}),
+        "",
+        f"Best epoch (lowest validation loss; its weights are the ones saved): {experiment.best_epoch}.",
+        "",
+        "## Network",
+        "",
+        *_network_lines(document),
+        "",
+        "## Intended use and limits",
+        "",
+        "This model is meant for rows like those it was trained on: the same columns, measured the "
+        "same way, from the same population. It has only seen the training split, and the test "
+        "metrics above estimate how it does on new rows of that kind, not on different data. "
+        "Categories it never saw count as none of the known ones, missing values are filled with "
+        "training statistics, and it says nothing about cause and effect. Check it on your own "
+        "recent data before relying on it, and keep a person in the loop for decisions that matter.",
+        "",
+        "## How to run it",
+        "",
+        "Needs Python 3 and NumPy only. In the folder where you unzipped this file:",
+        "",
+        "```",
+        "python predict.py new_rows.csv predictions.csv",
+        "python predict.py new_rows.csv predictions.csv --model path/to/this/folder --delimiter ';'",
+        "```",
+        "",
+        f"`new_rows.csv` needs a header row and the feature columns above (other columns are copied "
+        f"through). `predictions.csv` gets {', '.join(f'`{c}`' for c in document['prediction_columns'])}, "
+        "as LayerLab writes them. `model.json` describes the encoders and layers; `weights.npz` holds "
+        "the arrays (`numpy.load(path, allow_pickle=False)`).",
+        "",
+        "## Provenance",
+        "",
+        f"- Exported: {datetime.now(UTC).isoformat(timespec='seconds')}; trained: "
+        f"{finished.isoformat(timespec='seconds')}",
+        f"- LayerLab {layerlab_version()}, Python {platform.python_version()}, NumPy {np.__version__}",
+        f"- Format: {document['format']}",
+        "",
+        "Full experiment spec:",
+        "",
+        "```json",
+        json.dumps(spec, indent=2, sort_keys=True),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _metrics_table(metrics: dict[str, dict[str, float | None]]) -> list[str]:
+    splits = [name for name in SPLITS if name in metrics]
+    if not splits:
+        return ["No metrics were recorded."]
+    names = [name for name in metrics[splits[0]]]
+    rows = ["| metric | " + " | ".join(splits) + " |", "|---" * (len(splits) + 1) + "|"]
+    for name in names:
+        values = [_number(metrics[split].get(name)) for split in splits]
+        rows.append(f"| {name} | " + " | ".join(values) + " |")
+    return rows
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def _network_lines(document: dict[str, Any]) -> list[str]:
+    lines = [f"- Inputs: {len(document['input_names'])} (after encoding)"]
+    for i, layer in enumerate(document["layers"]):
+        extras = [f"dropout {layer['dropout']:g}"] if layer["dropout"] else []
+        extras += ["batch norm"] if layer["batch_norm"] else []
+        suffix = f" ({', '.join(extras)})" if extras else ""
+        lines.append(f"- Hidden layer {i + 1}: {layer['units']} units, {layer['activation']}{suffix}")
+    output = document["output"]
+    lines.append(f"- Output: {output['units']} unit(s), {output['activation']}")
+    return lines
