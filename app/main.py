@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
+from app.db.experiments import interrupt_expired_leases
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
-from app.db.experiments import interrupt_expired_leases
 from app.jobs.pool import make_executor
 from app.web import api_datasets, api_experiments, builder, events, experiment_pages, pages
 from app.web.errors import install_error_handlers

@@ -61,8 +61,7 @@ def test_module_imports_only_lower_layers(path: Path) -> None:
             continue
         assert target in LAYERS, f"{path.relative_to(APP)} imports unknown {name}"
         assert LAYERS.index(target) <= rank, (
-            f"{path.relative_to(APP)} ({layer}) imports {name} ({target}), "
-            "against the dependency direction"
+            f"{path.relative_to(APP)} ({layer}) imports {name} ({target}), against the dependency direction"
         )
 
 

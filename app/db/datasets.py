@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import secrets
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 

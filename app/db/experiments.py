@@ -22,9 +22,7 @@ Status = ExperimentStatus
 
 
 def create_experiment(*, session: Session, dataset: Dataset, spec: dict[str, Any], epochs_total: int) -> Experiment:
-    experiment = Experiment(
-        dataset_id=dataset.id, spec=spec, epochs_total=epochs_total, status=Status.QUEUED
-    )
+    experiment = Experiment(dataset_id=dataset.id, spec=spec, epochs_total=epochs_total, status=Status.QUEUED)
     session.add(experiment)
     session.commit()
     return experiment
@@ -70,9 +68,7 @@ def request_cancel(*, session: Session, experiment: Experiment) -> None:
             .values(status=Status.CANCELLED, finished_at=utc_now(), error=None)
         )
     if experiment.status in Status.ACTIVE:
-        session.execute(
-            update(Experiment).where(Experiment.id == experiment.id).values(cancel_requested=True)
-        )
+        session.execute(update(Experiment).where(Experiment.id == experiment.id).values(cancel_requested=True))
     session.commit()
     session.refresh(experiment)
 
@@ -84,9 +80,18 @@ def restart_experiment(*, session: Session, experiment: Experiment) -> None:
         update(Experiment)
         .where(Experiment.id == experiment.id)
         .values(
-            status=Status.QUEUED, epochs_done=0, best_epoch=None, error=None, metrics=None,
-            summary=None, cancel_requested=False, worker_id=None, lease_expires_at=None,
-            started_at=None, finished_at=None, created_at=utc_now(),
+            status=Status.QUEUED,
+            epochs_done=0,
+            best_epoch=None,
+            error=None,
+            metrics=None,
+            summary=None,
+            cancel_requested=False,
+            worker_id=None,
+            lease_expires_at=None,
+            started_at=None,
+            finished_at=None,
+            created_at=utc_now(),
         )
     )
     session.commit()
@@ -160,7 +165,12 @@ class EpochRow:
 
 
 def record_epoch(
-    *, session: Session, experiment_id: int, worker_id: str, row: EpochRow, lease_seconds: float,
+    *,
+    session: Session,
+    experiment_id: int,
+    worker_id: str,
+    row: EpochRow,
+    lease_seconds: float,
     best_epoch: int | None,
 ) -> bool:
     """Write one epoch and renew the lease in one transaction. Returns "cancel requested"."""
@@ -179,9 +189,7 @@ def record_epoch(
 
 
 def is_cancel_requested(*, session: Session, experiment_id: int) -> bool:
-    return bool(
-        session.scalar(select(Experiment.cancel_requested).where(Experiment.id == experiment_id))
-    )
+    return bool(session.scalar(select(Experiment.cancel_requested).where(Experiment.id == experiment_id)))
 
 
 def set_task(*, session: Session, experiment_id: int, task: str) -> None:
@@ -201,7 +209,10 @@ def finish_experiment(
     best_epoch: int | None = None,
 ) -> None:
     values: dict[str, Any] = {
-        "status": status, "error": error, "finished_at": utc_now(), "lease_expires_at": None,
+        "status": status,
+        "error": error,
+        "finished_at": utc_now(),
+        "lease_expires_at": None,
     }
     if metrics is not None:
         values["metrics"] = metrics
@@ -210,9 +221,7 @@ def finish_experiment(
     if best_epoch is not None:
         values["best_epoch"] = best_epoch
     session.execute(
-        update(Experiment)
-        .where(Experiment.id == experiment_id, Experiment.worker_id == worker_id)
-        .values(**values)
+        update(Experiment).where(Experiment.id == experiment_id, Experiment.worker_id == worker_id).values(**values)
     )
     session.commit()
 

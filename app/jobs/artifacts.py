@@ -23,5 +23,3 @@ def save_outcome(directory: Path, outcome: ExperimentOutcome) -> None:
     outcome.predictions.to_csv(staging / PREDICTIONS_FILE, index=False)
     shutil.rmtree(directory, ignore_errors=True)
     staging.rename(directory)
-
-

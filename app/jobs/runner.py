@@ -68,8 +68,12 @@ class _Progress:
         )
         with self.context.sessions() as session:
             self.cancelled = record_epoch(
-                session=session, experiment_id=self.experiment_id, worker_id=self.context.worker_id,
-                row=row, lease_seconds=LEASE_SECONDS, best_epoch=self.best_epoch,
+                session=session,
+                experiment_id=self.experiment_id,
+                worker_id=self.context.worker_id,
+                row=row,
+                lease_seconds=LEASE_SECONDS,
+                best_epoch=self.best_epoch,
             )
         self.last_check = time.monotonic()
 
@@ -124,8 +128,12 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
     def finish(status: str, error: str | None = None, **results: Any) -> None:
         with context.sessions() as session:
             finish_experiment(
-                session=session, experiment_id=experiment_id, worker_id=context.worker_id,
-                status=status, error=error, **results,
+                session=session,
+                experiment_id=experiment_id,
+                worker_id=context.worker_id,
+                status=status,
+                error=error,
+                **results,
             )
 
     try:
@@ -146,7 +154,10 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
         save_outcome(experiment_dir(context.settings.experiments_dir, experiment_id), outcome)
         status, error = _final_status(outcome, progress, context.stopping.is_set())
         finish(
-            status, error, metrics=outcome.metrics, summary=_summary(outcome),
+            status,
+            error,
+            metrics=outcome.metrics,
+            summary=_summary(outcome),
             best_epoch=outcome.training.best_epoch or progress.best_epoch,
         )
     except ValueError as exc:  # the data's own problems, already phrased for people

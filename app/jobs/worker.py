@@ -67,9 +67,7 @@ def run_next(context: WorkerContext) -> int | None:
     from app.jobs.runner import run_experiment  # imports NumPy: after the thread limit is set
 
     with context.sessions() as session:
-        experiment_id = claim_next_experiment(
-            session=session, worker_id=context.worker_id, lease_seconds=LEASE_SECONDS
-        )
+        experiment_id = claim_next_experiment(session=session, worker_id=context.worker_id, lease_seconds=LEASE_SECONDS)
     if experiment_id is None:
         return None
     with LeaseHeartbeat(context, experiment_id):

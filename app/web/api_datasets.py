@@ -18,8 +18,7 @@ from app.web.uploads import UploadError
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
 
-
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Upload a CSV; returns the dataset and its profile")
 async def upload_dataset(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
     try:
         dataset = await dataset_from_upload(request, settings, session)
@@ -30,12 +29,12 @@ async def upload_dataset(request: Request, settings: SettingsDep, session: Sessi
     return dataset_detail(dataset)
 
 
-@router.get("/samples")
+@router.get("/samples", summary="The bundled sample datasets")
 def list_samples() -> list[dict[str, Any]]:
     return [asdict(sample) for sample in sample_datasets()]
 
 
-@router.post("/samples/{key}", status_code=status.HTTP_201_CREATED)
+@router.post("/samples/{key}", status_code=status.HTTP_201_CREATED, summary="Add a sample as a dataset")
 async def add_sample(key: str, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
     try:
         dataset = await dataset_from_sample(key, settings, session)
@@ -44,20 +43,24 @@ async def add_sample(key: str, settings: SettingsDep, session: SessionDep) -> di
     return dataset_detail(dataset)
 
 
-@router.get("")
+@router.get("", summary="All datasets, newest first")
 def list_all(session: SessionDep) -> list[dict[str, Any]]:
     return [dataset_summary(dataset) for dataset in list_datasets(session=session)]
 
 
-@router.get("/{dataset_id}")
+@router.get("/{dataset_id}", summary="One dataset with its profile")
 def one(dataset_id: int, session: SessionDep) -> dict[str, Any]:
     return dataset_detail(dataset_or_404(session, dataset_id))
 
 
-@router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a dataset, its experiments and files"
+)
 def delete(dataset_id: int, settings: SettingsDep, session: SessionDep) -> None:
     dataset = dataset_or_404(session, dataset_id)
     delete_dataset(
-        session=session, datasets_dir=settings.datasets_dir, experiments_dir=settings.experiments_dir,
+        session=session,
+        datasets_dir=settings.datasets_dir,
+        experiments_dir=settings.experiments_dir,
         dataset=dataset,
     )

@@ -22,7 +22,7 @@ from app.web.serializers import experiment_detail, experiment_summary
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Queue an experiment from a spec")
 def create(spec: ExperimentSpec, session: SessionDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, spec.dataset_id, status_code=422)
     problems = problems_with_spec(spec, dataset)
@@ -37,19 +37,17 @@ def create(spec: ExperimentSpec, session: SessionDep) -> dict[str, Any]:
     return experiment_detail(session, experiment)
 
 
-@router.get("")
-def list_all(
-    session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None
-) -> list[dict[str, Any]]:
+@router.get("", summary="Experiments, newest first, optionally of one dataset")
+def list_all(session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
     return [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset_id)]
 
 
-@router.get("/{experiment_id}")
+@router.get("/{experiment_id}", summary="One experiment: status, spec, metrics per split")
 def one(experiment_id: int, session: SessionDep) -> dict[str, Any]:
     return experiment_detail(session, experiment_or_404(session, experiment_id))
 
 
-@router.post("/{experiment_id}/cancel")
+@router.post("/{experiment_id}/cancel", summary="Cancel a queued or running experiment")
 def cancel(experiment_id: int, session: SessionDep) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status in ExperimentStatus.ACTIVE:
@@ -57,7 +55,9 @@ def cancel(experiment_id: int, session: SessionDep) -> dict[str, Any]:
     return experiment_detail(session, experiment)
 
 
-@router.post("/{experiment_id}/restart", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{experiment_id}/restart", status_code=status.HTTP_202_ACCEPTED, summary="Queue a finished experiment again"
+)
 def restart(experiment_id: int, session: SessionDep) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status in ExperimentStatus.ACTIVE:
@@ -66,7 +66,7 @@ def restart(experiment_id: int, session: SessionDep) -> dict[str, Any]:
     return experiment_detail(session, experiment)
 
 
-@router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experiment and its files")
 def delete(experiment_id: int, session: SessionDep, settings: SettingsDep) -> None:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status == ExperimentStatus.RUNNING:

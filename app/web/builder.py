@@ -32,6 +32,7 @@ from app.web.htmx import go_to, render
 
 router = APIRouter(include_in_schema=False)
 
+
 @lru_cache(maxsize=32)
 def _leaking(path: Path, options_json: str, label: str, candidates: tuple[str, ...]) -> frozenset[str]:
     try:

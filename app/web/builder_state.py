@@ -190,8 +190,15 @@ class _FormReader:
 
 
 def _build(
-    dataset: Dataset, label: str, task: str, checked: set[str] | None, encoders: dict[str, str],
-    split: SplitSpec, layers: list[LayerSpec], training: TrainingSpec, leaking: set[str],
+    dataset: Dataset,
+    label: str,
+    task: str,
+    checked: set[str] | None,
+    encoders: dict[str, str],
+    split: SplitSpec,
+    layers: list[LayerSpec],
+    training: TrainingSpec,
+    leaking: set[str],
 ) -> BuilderState:
     columns = _columns(dataset)
     rows = dataset.row_count
@@ -222,8 +229,15 @@ def initial_state(dataset: Dataset, leaking: set[str], spec: ExperimentSpec | No
     if spec is not None:
         checked = set(spec.features) if spec.features else None
         return _build(
-            dataset, spec.label, spec.task, checked, dict(spec.encoders), spec.split,
-            list(spec.layers), spec.training, leaking,
+            dataset,
+            spec.label,
+            spec.task,
+            checked,
+            dict(spec.encoders),
+            spec.split,
+            list(spec.layers),
+            spec.training,
+            leaking,
         )
     label = default_label(dataset)
     draft = _build(dataset, label, "auto", None, {}, SplitSpec(), [LayerSpec()], TrainingSpec(), leaking)
@@ -264,10 +278,14 @@ def state_from_form(dataset: Dataset, form: FormData, leaking: set[str]) -> Buil
     layers = []
     for position, (unit, activation, dropout) in enumerate(zip(units, activations, dropouts, strict=False)):
         try:
-            layers.append(LayerSpec(
-                units=unit, activation=activation, dropout=dropout,  # type: ignore[arg-type]
-                batchnorm=str(position) in batchnorm,
-            ))
+            layers.append(
+                LayerSpec(
+                    units=unit,
+                    activation=activation,
+                    dropout=dropout,  # type: ignore[arg-type]
+                    batchnorm=str(position) in batchnorm,
+                )
+            )
         except ValidationError as error:
             problems += [f"Layer {position + 1}: {m.split(': ', 1)[-1]}." for m in validation_messages(error)]
             layers.append(LayerSpec())
@@ -285,7 +303,15 @@ def state_from_form(dataset: Dataset, form: FormData, leaking: set[str]) -> Buil
         problems += [f"Training: {message}." for message in validation_messages(error)]
         training = TrainingSpec()
     state = _build(
-        dataset, label, str(form.get("task", "auto")), checked, encoders, split, layers, training, leaking,
+        dataset,
+        label,
+        str(form.get("task", "auto")),
+        checked,
+        encoders,
+        split,
+        layers,
+        training,
+        leaking,
     )
     state.problems = reader.problems + problems
     return state

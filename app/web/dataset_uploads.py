@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -36,22 +37,16 @@ def _store_then_clean(settings: Settings, session: Session, path: Path, name: st
 
 async def dataset_from_upload(request: Request, settings: Settings, session: Session) -> Dataset:
     """Raises UploadError or CsvError, leaving nothing behind."""
-    received = await receive_csv_upload(
-        request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes
-    )
+    received = await receive_csv_upload(request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes)
     # Parsing and profiling are CPU work: keep them off the event loop.
-    return await to_thread.run_sync(
-        _store_then_clean, settings, session, received.path, received.filename
-    )
+    return await to_thread.run_sync(_store_then_clean, settings, session, received.path, received.filename)
 
 
 async def dataset_from_sample(key: str, settings: Settings, session: Session) -> Dataset:
     """Raises KeyError for an unknown sample."""
-    handle = tempfile.NamedTemporaryFile(
-        dir=settings.datasets_dir, prefix="sample-", suffix=".part", delete=False
-    )
-    handle.close()
-    path = Path(handle.name)
+    descriptor, name = tempfile.mkstemp(dir=settings.datasets_dir, prefix="sample-", suffix=".part")
+    os.close(descriptor)
+    path = Path(name)
     try:
         name = write_sample_csv(key, path)
     except BaseException:

@@ -38,7 +38,9 @@ def _wants_page(request: Request) -> bool:
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if _wants_page(request):
         return request.app.state.templates.TemplateResponse(
-            request, "error.html", {"detail": exc.detail, "status_code": exc.status_code},
+            request,
+            "error.html",
+            {"detail": exc.detail, "status_code": exc.status_code},
             status_code=exc.status_code,
         )
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)

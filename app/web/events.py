@@ -27,7 +27,9 @@ POLL_SECONDS = 0.25
 RECONNECT_MS = 2000
 
 
-def _snapshot(sessions: sessionmaker[Session], experiment_id: int, after: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def _snapshot(
+    sessions: sessionmaker[Session], experiment_id: int, after: int
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The experiment's state, then the epochs after `after` (in that order, so a
     finished state is never seen before its last epochs)."""
     with sessions() as session:
@@ -48,7 +50,11 @@ def _last_epoch(header: str | None) -> int:
     return int(header) if header and header.strip().isdigit() else 0
 
 
-@router.get("/{experiment_id}/events", response_class=EventSourceResponse)
+@router.get(
+    "/{experiment_id}/events",
+    response_class=EventSourceResponse,
+    summary="Live epochs, status changes and done (server-sent events)",
+)
 async def experiment_events(
     experiment_id: int,
     request: Request,

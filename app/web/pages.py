@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.data.csv_reader import CsvError
 from app.data.samples import sample_datasets
 from app.db.datasets import delete_dataset, list_datasets
+from app.db.experiments import list_experiments
 from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
-from app.db.experiments import list_experiments
-from app.web.serializers import experiment_summary
 from app.web.htmx import go_to, is_htmx, render
+from app.web.serializers import experiment_summary
 from app.web.uploads import UploadError
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +60,6 @@ async def add_sample(key: str, request: Request, settings: SettingsDep, session:
     return go_to(request, f"/datasets/{dataset.id}")
 
 
-
 @router.get("/datasets/{dataset_id}", response_class=HTMLResponse)
 def dataset_page(dataset_id: int, request: Request, session: SessionDep) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
@@ -74,7 +71,9 @@ def dataset_page(dataset_id: int, request: Request, session: SessionDep) -> HTML
 def delete(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
     dataset = dataset_or_404(session, dataset_id)
     delete_dataset(
-        session=session, datasets_dir=settings.datasets_dir, experiments_dir=settings.experiments_dir,
+        session=session,
+        datasets_dir=settings.datasets_dir,
+        experiments_dir=settings.experiments_dir,
         dataset=dataset,
     )
     return go_to(request, "/")

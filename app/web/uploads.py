@@ -36,8 +36,13 @@ def _megabytes(limit_bytes: int) -> str:
 
 
 _CALLBACKS = (
-    "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
-    "on_headers_finished", "on_part_data", "on_part_end",
+    "on_part_begin",
+    "on_header_field",
+    "on_header_value",
+    "on_header_end",
+    "on_headers_finished",
+    "on_part_data",
+    "on_part_end",
 )
 
 
@@ -93,12 +98,13 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
     """
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or b"boundary" not in params:
-        raise UploadError(415, "Send the CSV as a multipart form upload with a field named \"file\".")
+        raise UploadError(415, 'Send the CSV as a multipart form upload with a field named "file".')
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit_bytes + MULTIPART_OVERHEAD_BYTES:
         raise UploadError(413, f"The file is larger than the {_megabytes(limit_bytes)} limit.")
 
-    handle = tempfile.NamedTemporaryFile(dir=temp_dir, prefix="upload-", suffix=".part", delete=False)
+    # Not a `with` here: the file must outlive this function when the upload succeeds.
+    handle = tempfile.NamedTemporaryFile(dir=temp_dir, prefix="upload-", suffix=".part", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     try:
         with handle:
@@ -109,7 +115,7 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
                 parser.write(chunk)
             parser.finalize()
         if collector.filename is None:
-            raise UploadError(400, "The upload has no field named \"file\"; choose a CSV file to send.")
+            raise UploadError(400, 'The upload has no field named "file"; choose a CSV file to send.')
         return ReceivedFile(path=path, filename=collector.filename, size=collector.size)
     except UploadError:
         path.unlink(missing_ok=True)

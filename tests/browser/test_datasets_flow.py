@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 CSV = (
     "age,income,city,member,<b>note</b>\n"
-    "34,\"52,000\",Lyon,yes,first\n"
+    '34,"52,000",Lyon,yes,first\n'
     "29,48000,Paris,no,second\n"
     "41,61000,Lyon,yes,third\n"
     "55,,Nice,no,fourth\n"
@@ -42,7 +42,9 @@ def test_upload_profile_and_delete(page: Page, live_server: Any, tmp_path: Path,
     expect(page.get_by_text("No datasets yet")).to_be_visible()
 
 
-def test_bad_file_shows_the_reason_next_to_the_form(page: Page, live_server: Any, tmp_path: Path, screenshot: Any) -> None:
+def test_bad_file_shows_the_reason_next_to_the_form(
+    page: Page, live_server: Any, tmp_path: Path, screenshot: Any
+) -> None:
     bad = tmp_path / "report.csv"
     bad.write_bytes(b"PK\x03\x04" + bytes(200))
     page.goto(live_server.url)

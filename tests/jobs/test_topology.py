@@ -24,8 +24,14 @@ def test_parameter_count_matches_the_engine(n_inputs: int, layers: list[LayerSpe
 
 @pytest.mark.parametrize(
     ("kind", "unique", "task"),
-    [("categorical", 2, "binary"), ("boolean", 2, "binary"), ("categorical", 5, "multiclass"),
-     ("integer", 4, "multiclass"), ("integer", 40, "regression"), ("numeric", 7, "regression")],
+    [
+        ("categorical", 2, "binary"),
+        ("boolean", 2, "binary"),
+        ("categorical", 5, "multiclass"),
+        ("integer", 4, "multiclass"),
+        ("integer", 40, "regression"),
+        ("numeric", 7, "regression"),
+    ],
 )
 def test_task_from_the_profile(kind: str, unique: int, task: str) -> None:
     proposal = propose_task({"name": "y", "kind": kind, "unique": unique})

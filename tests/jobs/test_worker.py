@@ -19,7 +19,7 @@ from app.db.experiments import (
     interrupt_expired_leases,
     renew_lease,
 )
-from app.db.models import ExperimentStatus, utc_now
+from app.db.models import utc_now
 from app.db.session import make_engine, make_session_factory
 from app.jobs.worker import WorkerContext, run_next
 
@@ -153,7 +153,12 @@ def test_divergence_fails_with_a_reason(
     client: TestClient, settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     experiment_id = new_experiment(
-        client, new_dataset(client), label="x1", learning_rate=10, optimizer="sgd", epochs=50,
+        client,
+        new_dataset(client),
+        label="x1",
+        learning_rate=10,
+        optimizer="sgd",
+        epochs=50,
         early_stopping_patience=None,
     )
     run_next(make_context(settings, sessions))

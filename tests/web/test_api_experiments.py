@@ -72,7 +72,9 @@ def test_create_list_and_delete(client: TestClient, dataset_id: int) -> None:
     assert client.get(f"/api/experiments/{body['id']}").status_code == 404
 
 
-def _events(client: TestClient, experiment_id: int, last_event_id: str | None = None) -> list[tuple[str, str | None, dict]]:
+def _events(
+    client: TestClient, experiment_id: int, last_event_id: str | None = None
+) -> list[tuple[str, str | None, dict]]:
     """Parse the stream as a browser does: fields accumulate until a blank line."""
     headers = {"last-event-id": last_event_id} if last_event_id else {}
     events: list[tuple[str, str | None, dict]] = []

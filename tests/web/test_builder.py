@@ -110,8 +110,12 @@ def test_train_creates_the_experiment_from_the_form(client: TestClient, dataset_
 
 
 def test_duplicate_and_tweak_prefills_the_spec(client: TestClient, dataset_id: int) -> None:
-    spec = {"dataset_id": dataset_id, "label": "region", "features": ["age"],
-            "layers": [{"units": 7, "activation": "tanh"}]}
+    spec = {
+        "dataset_id": dataset_id,
+        "label": "region",
+        "features": ["age"],
+        "layers": [{"units": 7, "activation": "tanh"}],
+    }
     experiment_id = client.post("/api/experiments", json=spec).json()["id"]
     page = client.get(f"/datasets/{dataset_id}/experiments/new?from={experiment_id}").text
     assert '<option value="region" selected>' in page

@@ -33,9 +33,7 @@ def test_htmx_upload_redirects_to_the_dataset_page(client: TestClient) -> None:
 
 
 def test_htmx_upload_error_is_a_fragment_next_to_the_form(client: TestClient) -> None:
-    response = client.post(
-        "/datasets/upload", files={"file": ("bad.csv", io.BytesIO(b""), "text/csv")}, headers=HTMX
-    )
+    response = client.post("/datasets/upload", files={"file": ("bad.csv", io.BytesIO(b""), "text/csv")}, headers=HTMX)
     assert response.status_code == 422
     assert "error-message" in response.text
     assert "<html" not in response.text
