@@ -25,9 +25,11 @@ from app.jobs.pipeline import ExperimentOutcome, run_experiment
 from app.specs import ExperimentSpec
 
 SHA256 = "ab" * 32
-FEATURES = ["age", "income", "score", "visits", "city", "size", "member"]
+FEATURES = ["age", "income", "score", "visits", "city", "size", "member", "floor", "active"]
 ENCODERS = {"age": "standardize", "income": "minmax", "score": "scale_pm1", "visits": "passthrough",
-            "city": "onehot", "size": "ordinal", "member": "binarize"}
+            "city": "onehot", "size": "ordinal", "member": "binarize", "floor": "onehot", "active": "binarize"}
+# The dataset's income was written "22,000.50" at upload: predict.py reads it the same way.
+READ_OPTIONS = {"number_formats": {"income": {"thousands": ",", "decimal": "."}}}
 # Per task: the label and hidden layers covering every hidden activation, dropout and batch norm.
 CASES: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "binary": ("churned", [{"units": 8, "activation": "relu", "dropout": 0.2, "batchnorm": True},
@@ -48,6 +50,7 @@ def _table(rows: int = 240, seed: int = 0) -> pd.DataFrame:
         "age": age, "income": income, "score": rng.uniform(0, 100, rows).round(3),
         "visits": rng.integers(0, 20, rows), "city": city,
         "size": rng.choice(["S", "M", "L"], rows), "member": rng.choice(["yes", "no"], rows),
+        "floor": rng.integers(1, 5, rows), "active": rng.random(rows) < 0.5,
     })
     frame.loc[rng.choice(rows, 20, replace=False), "age"] = np.nan
     frame.loc[rng.choice(rows, 15, replace=False), "city"] = None
@@ -59,17 +62,18 @@ def _table(rows: int = 240, seed: int = 0) -> pd.DataFrame:
 
 
 def _new_rows_csv(path: Path, *, drop: str | None = None) -> None:
-    """New rows with missing values (empty, "NA"), unseen categories and numbers written oddly."""
+    """New rows with missing values (empty, "NA"), unseen categories and numbers written oddly:
+    thousands separators, an exponent, whole numbers as "3.0", booleans in any case."""
     rows = [
-        ["id", "age", "income", "score", "visits", "city", "size", "member", "note"],
-        ["1", "35.5", "22000", "50", "3", "Oslo", "M", "yes", "plain"],
-        ["2", "", "18000.50", "10.25", "0", "Lima", "S", "no", "missing age"],
-        ["3", "NA", "35000", "99", "12", "Tokyo", "XL", "yes", "unseen city and size"],
-        ["4", "61", "", "0", "7", "", "L", "", "missing income, city, member"],
-        ["5", "19.0", "1.5e4", "75.5", "19", "Pune", "M", "no", "exponent"],
-        ["6", "48", "27000", "33", "2", "Kyiv", "L", "maybe", "unseen member"],
-        ["7", "-3", "250000", "120", "40", "Oslo", "S", "yes", "outside training ranges"],
-        ["8", "40", "30000", "null", "5", "Lima", "M", "no", "null score"],
+        ["id", "age", "income", "score", "visits", "city", "size", "member", "floor", "active", "note"],
+        ["1", "35.5", "22,000", "50", "3", "Oslo", "M", "yes", "2", "True", "plain"],
+        ["2", "", "18,000.50", "10.25", "0", "Lima", "S", "no", "3.0", "false", "missing age"],
+        ["3", "NA", "35,000", "99", "12", "Tokyo", "XL", "yes", "9", "TRUE", "unseen city, size, floor"],
+        ["4", "61", "", "0", "7", "", "L", "", "", "", "missing income, city, member, floor, active"],
+        ["5", "19.0", "15,000", "7.55e1", "19", "Pune", "M", "no", "1", "False", "exponent"],
+        ["6", "48", "27,000", "33", "2", "Kyiv", "L", "maybe", "4", "true", "unseen member"],
+        ["7", "-3", "250,000", "120", "40", "Oslo", "S", "yes", "1", "False", "outside training ranges"],
+        ["8", "40", "30,000", "null", "5", "Lima", "M", "no", "2", "True", "null score"],
     ]
     if drop is not None:
         at = rows[0].index(drop)
@@ -80,7 +84,7 @@ def _new_rows_csv(path: Path, *, drop: str | None = None) -> None:
 
 def _experiment(task: str, outcome: ExperimentOutcome, spec: ExperimentSpec) -> SimpleNamespace:
     """A stand-in for the Experiment row: the fields the export reads."""
-    dataset = SimpleNamespace(name="customers.csv", sha256=SHA256, row_count=240, read_options={})
+    dataset = SimpleNamespace(name="customers.csv", sha256=SHA256, row_count=240, read_options=READ_OPTIONS)
     return SimpleNamespace(id=7, spec=spec.model_dump(mode="json"), task=task, metrics=outcome.metrics,
                            best_epoch=outcome.training.best_epoch, finished_at=None, dataset=dataset)
 
@@ -113,6 +117,7 @@ def _run_predict(folder: Path, *args: str, cwd: Path) -> subprocess.CompletedPro
 
 def _layerlab_predictions(outcome: ExperimentOutcome, path: Path) -> pd.DataFrame:
     frame = read_csv_file(path, CsvLimits()).frame  # read as an upload would be
+    assert pd.api.types.is_numeric_dtype(frame["income"])  # "22,000" was read as a number
     return outcome.pipeline.predict(outcome.network, frame)
 
 
@@ -124,9 +129,8 @@ def test_predict_script_matches_layerlab(exported: SimpleNamespace, tmp_path: Pa
         written = list(csv.DictReader(file))
     expected = _layerlab_predictions(exported.outcome, tmp_path / "new.csv")
     assert len(written) == len(expected) == 8
-    assert list(written[0]) == ["id", "age", "income", "score", "visits", "city", "size", "member", "note",
-                                *expected.columns]
-    assert [row["note"] for row in written][2] == "unseen city and size"  # passed through untouched
+    assert list(written[0]) == ["id", *FEATURES, "note", *expected.columns]
+    assert written[2]["note"] == "unseen city, size, floor" and written[1]["income"] == "18,000.50"  # as given
     if exported.task == "regression":
         got = np.array([float(row["predicted"]) for row in written])
         np.testing.assert_allclose(got, expected["predicted"].to_numpy(dtype=float), rtol=1e-6)
@@ -184,6 +188,10 @@ def test_model_json_spells_out_encoders_imputation_and_label(exported: SimpleNam
     assert age["missing"]["indicator"] is True and age["inputs"] == ["age", "age is missing"]
     assert city["categories"] == ["Kyiv", "Lima", "Oslo", "Pune"] and city["missing"]["fill_key"] in city["categories"]
     assert member["encoder"] == "binarize" and member["missing"]["indicator"] is False
+    assert by_name["floor"]["categories"] == [1, 2, 3, 4] and by_name["floor"]["category_keys"] == ["1", "2", "3", "4"]
+    assert by_name["active"]["categories"] == [False, True]
+    assert by_name["income"]["number_format"] == {"thousands": ",", "decimal": "."}
+    assert "number_format" not in age
     label = document["label"]
     if exported.task == "regression":
         assert {"mean", "std"} <= set(label) and document["prediction_columns"] == ["predicted"]
