@@ -46,6 +46,7 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         f"- Features ({len(document['features'])}): {', '.join(f['name'] for f in document['features'])}",
         f"- Split: train {split.get('train')}, validation {split.get('validation')}, "
         f"test {split.get('test')}, stratified: {split.get('stratify')}, seed {split.get('seed')}",
+        *_split_sizes(getattr(experiment, "summary", None) or {}),
         "",
         "## Results",
         "",
@@ -95,6 +96,15 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _split_sizes(summary: dict[str, Any]) -> list[str]:
+    sizes = summary.get("split_sizes") or {}
+    if not sizes:
+        return []
+    counts = ", ".join(f"{name} {count}" for name, count in sizes.items())
+    dropped = summary.get("dropped_rows") or 0
+    return [f"- Rows per split: {counts}" + (f"; {dropped} without a label were not used" if dropped else "")]
 
 
 def _metrics_table(metrics: dict[str, dict[str, float | None]]) -> list[str]:

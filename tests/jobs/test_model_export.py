@@ -86,7 +86,8 @@ def _experiment(task: str, outcome: ExperimentOutcome, spec: ExperimentSpec) -> 
     """A stand-in for the Experiment row: the fields the export reads."""
     dataset = SimpleNamespace(name="customers.csv", sha256=SHA256, row_count=240, read_options=READ_OPTIONS)
     return SimpleNamespace(id=7, spec=spec.model_dump(mode="json"), task=task, metrics=outcome.metrics,
-                           best_epoch=outcome.training.best_epoch, finished_at=None, dataset=dataset)
+                           best_epoch=outcome.training.best_epoch, finished_at=None, dataset=dataset,
+                           summary={"split_sizes": outcome.split_sizes, "dropped_rows": 0})
 
 
 @pytest.fixture(scope="module", params=list(CASES))
@@ -203,6 +204,8 @@ def test_model_card_names_the_data_and_how_to_run(exported: SimpleNamespace) -> 
     card = (exported.folder / "MODEL_CARD.md").read_text()
     assert SHA256 in card and "customers.csv" in card
     assert "python predict.py new_rows.csv predictions.csv" in card
+    sizes = exported.outcome.split_sizes
+    assert f"- Rows per split: train {sizes['train']}, validation {sizes['validation']}, test {sizes['test']}" in card
     assert '"seed": 0' in card and "| metric | train | validation | test |" in card
 
 
