@@ -118,16 +118,28 @@ class _ByteScanner:
 
     def _has_padding(self, array: np.ndarray, at_end: bool) -> bool:
         """Is there whitespace pandas would keep: before a delimiter, a line end or a quote,
-        or just inside a quote? (Spaces after a delimiter are skipped by pandas itself.)"""
-        edges = np.array([self.delimiter_byte, self.newline_byte, _CR, _QUOTE], dtype=np.uint8)
-        whitespace = [_SPACE] + ([_TAB] if self.delimiter_byte != _TAB else [])
-        for byte in whitespace:
-            positions = np.flatnonzero(array[:-1] == byte)
-            if np.isin(array[positions + 1], edges).any():
-                return True
-            if (array[positions[positions > 0] - 1] == _QUOTE).any():
-                return True
-        return at_end and len(array) > 0 and int(array[-1]) in whitespace
+        just after a quote, or a tab starting a value? (pandas skips spaces after a delimiter.)
+        Only the bytes around whitespace are looked at, so this is about two passes."""
+        if not len(array):
+            return False
+        if at_end and int(array[-1]) in (_SPACE, _TAB):
+            return True
+        edges = (self.delimiter_byte, self.newline_byte, _CR)
+        whitespace = array[:-1] == _SPACE
+        if self.delimiter_byte != _TAB:
+            whitespace |= array[:-1] == _TAB
+        positions = np.flatnonzero(whitespace)
+        following = array[positions + 1]
+        preceding = array[np.maximum(positions - 1, 0)]
+        if np.any(following == _QUOTE) or np.any((preceding == _QUOTE) & (positions > 0)):
+            return True
+        if any(np.any(following == edge) for edge in edges):
+            return True
+        if self.delimiter_byte == _TAB:
+            return False
+        tabs = positions[array[positions] == _TAB]
+        before_tab = array[np.maximum(tabs - 1, 0)]
+        return any(np.any(before_tab == edge) for edge in edges)
 
     def _quotes_are_well_formed(self, array: np.ndarray, quotes: np.ndarray) -> bool:
         """Does every opening quote (by parity) start a value? Otherwise a quote is literal text."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.data import record_scan
 from app.data.csv_reader import (
     CsvError,
     CsvLimits,
@@ -142,6 +143,41 @@ def test_whitespace_around_values_and_names_is_stripped(tmp_path: Path) -> None:
     assert colours.tolist()[:3] == ["red", "red", "red"]
     assert pd.isna(colours.iloc[3])  # only whitespace: missing
     assert colours.nunique() == 2
+
+
+@pytest.mark.parametrize("content", ["a,b\n1,\tred\n2,red\n", "a,b\n1,red\n2,red "])
+def test_tabs_before_and_spaces_at_the_very_end_are_stripped(tmp_path: Path, content: str) -> None:
+    assert read(tmp_path, content).frame["b"].tolist() == ["red", "red"]
+
+
+def test_spaces_after_delimiters_need_no_stripping(tmp_path: Path) -> None:
+    parsed = read(tmp_path, "a, b, c\n1, red, 2\n")
+    assert parsed.frame.iloc[0].tolist() == [1, "red", 2]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'id,text\n1,"multi\nline, with comma"\n2,"say ""hi"""\n\n3,plain\n\n\n',
+        "a;b\r\n1;2\r\n\r\n3;4\r\n",
+        'a,b\n1,2\n3,"x\ny\nz",9\n',
+        "a,b\n1,2\n3\n",
+        'a,b\n1,"open\n2,3\n',
+    ],
+)
+def test_scanning_in_tiny_chunks_gives_the_same_verdict(
+    tmp_path: Path, content: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def verdict() -> object:
+        try:
+            parsed = read_csv_file(write(tmp_path, content), LIMITS)
+        except CsvError as error:
+            return error.message
+        return parsed.frame.to_dict("list"), parsed.notices
+
+    expected = verdict()
+    monkeypatch.setattr(record_scan, "CHUNK_BYTES", 3)
+    assert verdict() == expected
 
 
 def test_html_column_names_and_values_are_kept_verbatim(tmp_path: Path) -> None:
