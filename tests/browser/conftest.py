@@ -89,7 +89,8 @@ def page(browser: Browser) -> Iterator[Page]:
         # A 4xx answer we show to the user is expected; anything else (CSP, JS) is a bug.
         expected = ("Failed to load resource", "Response Status Error Code 4")
         if message.type == "error" and not message.text.startswith(expected):
-            errors.append(message.text)
+            where = message.location
+            errors.append(f"{message.text[:90]} at {where.get('url')}:{where.get('lineNumber')}")
 
     opened.on("console", on_console)
     opened.on("pageerror", lambda error: errors.append(str(error)))
