@@ -34,6 +34,8 @@ class ColumnEncoder:
         self.encoder: Encoder = make_encoder(encoder)
         strategy = "mean" if encoder in NUMERIC_ENCODERS else "most_frequent"
         self.imputer = Imputer(strategy)
+        # The training split's smallest and largest value, to flag new rows outside it.
+        self.train_range: tuple[float, float] | None = None
 
     def fit(self, values: Any) -> Self:
         values = as_series(values)
@@ -43,6 +45,10 @@ class ColumnEncoder:
                 as_numbers(values, strict=True)  # text would otherwise be imputed away silently
             self.imputer.fit(values)
             self.encoder.fit(self.imputer.transform(values))
+            if self.encoder.name in NUMERIC_ENCODERS:
+                numbers = as_numbers(values)
+                if np.isfinite(numbers).any():
+                    self.train_range = (float(np.nanmin(numbers)), float(np.nanmax(numbers)))
         except EncodingError as exc:
             raise EncodingError(f'Column "{self.column}": {exc}.') from None
         return self
@@ -70,11 +76,28 @@ class ColumnEncoder:
     def unseen_count(self, values: Any) -> int:
         return int(self.encoder.unseen(self.imputer.transform(as_series(values))).sum())
 
+    def row_notes(self, values: Any) -> list[str | None]:
+        """Per row, why its value deserves caution: unseen in training, or outside its range."""
+        values = as_series(values)
+        notes: list[str | None] = [None] * len(values)
+        unseen = self.encoder.unseen(self.imputer.transform(values))
+        for row in np.flatnonzero(unseen):
+            notes[row] = f'"{self.column}" = "{values.iloc[row]}" was not seen in training'
+        if self.train_range is not None:
+            low, high = self.train_range
+            numbers = as_numbers(values)
+            with np.errstate(invalid="ignore"):
+                outside = (numbers < low) | (numbers > high)
+            for row in np.flatnonzero(outside):
+                notes[row] = f'"{self.column}" = {numbers[row]:g} is outside the training range {low:g} to {high:g}'
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "column": self.column,
             "encoder": self.encoder.to_dict(),
             "imputer": self.imputer.to_dict(),
+            "train_range": list(self.train_range) if self.train_range else None,
         }
 
     @classmethod
@@ -82,6 +105,8 @@ class ColumnEncoder:
         column = cls(data["column"], data["encoder"]["name"])
         column.encoder = encoder_from_dict(data["encoder"])
         column.imputer = Imputer.from_dict(data["imputer"])
+        train_range = data.get("train_range")
+        column.train_range = (float(train_range[0]), float(train_range[1])) if train_range else None
         return column
 
 
@@ -129,6 +154,15 @@ class TableEncoder:
         """Per feature, how many rows hold a category not seen in training (0s left out)."""
         counts = {c.column: c.unseen_count(frame[c.column]) for c in self.columns}
         return {column: count for column, count in counts.items() if count}
+
+    def row_notes(self, frame: pd.DataFrame) -> list[str]:
+        """Per row, every caution about its feature values joined in one sentence ("" if none)."""
+        per_column = [column.row_notes(frame[column.column]) for column in self.columns]
+        return (
+            ["; ".join(note for note in notes if note) for notes in zip(*per_column, strict=True)]
+            if per_column
+            else [""] * len(frame)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [column.to_dict() for column in self.columns]}
