@@ -66,6 +66,32 @@ class ExperimentStatus:
     ACTIVE = frozenset({QUEUED, RUNNING})
 
 
+class Sweep(Base):
+    """A grid or random search over a base spec: its experiments are ordinary experiments.
+
+    `configs` holds each configuration's hyperparameter values, in order; an experiment
+    of the sweep names its configuration by 1-based number (`Experiment.sweep_config`).
+    `revealed_config` is the one configuration whose test scores the user chose to see.
+    """
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    base: Mapped[dict[str, Any]] = mapped_column(JSON)
+    space: Mapped[dict[str, Any]] = mapped_column(JSON)
+    strategy: Mapped[str] = mapped_column(String(16))
+    samples: Mapped[int | None] = mapped_column(Integer, default=None)
+    repeats: Mapped[int] = mapped_column(Integer)
+    configs: Mapped[list[Any]] = mapped_column(JSON)
+    estimate_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    revealed_config: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
+
+
 class Experiment(Base):
     """One training run of a spec on a dataset, claimed by one worker at a time."""
 
@@ -88,6 +114,11 @@ class Experiment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A sweep owns its experiments: deleting the sweep deletes them (CASCADE).
+    sweep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sweeps.id", ondelete="CASCADE"), index=True, default=None
+    )
+    sweep_config: Mapped[int | None] = mapped_column(Integer, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
 
