@@ -78,6 +78,9 @@ class Distinct:
 
 def distinct_values(column: pd.Series) -> Distinct:
     dtype = column.dtype
+    integers = isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(column) > 0
+    if integers and (counted := _distinct_small_integers(column.to_numpy())) is not None:
+        return counted
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         ordered = np.sort(column.to_numpy(dtype=np.float64, na_value=np.nan))
         # Sorted, -inf comes first and +inf then NaN last: trim them (infinities count as
@@ -96,6 +99,17 @@ def distinct_values(column: pd.Series) -> Distinct:
     codes, uniques = pd.factorize(values)  # missing values get code -1
     counts = np.bincount(codes + 1, minlength=len(uniques) + 1)
     return Distinct(np.asarray(uniques, dtype=object), counts[1:], int(counts[0]), False)
+
+
+def _distinct_small_integers(integers: np.ndarray) -> Distinct | None:
+    """Count integers by offset from the minimum: one pass, no sort. None for a wide range."""
+    low, high = int(integers.min()), int(integers.max())
+    if high - low > 2 * len(integers) + 1024:
+        return None
+    counts = np.bincount(integers - low)
+    present = np.flatnonzero(counts)
+    values = (present + low).astype(np.float64)
+    return Distinct(values, counts[present], 0, True, whole=True)
 
 
 def _distinct_numbers(ordered: np.ndarray, missing: int) -> Distinct:

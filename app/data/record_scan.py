@@ -92,10 +92,11 @@ class _ByteScanner:
     def _scan_buffer(self, buffer: bytes, at_end: bool) -> bytes:
         """Check the complete records in `buffer`; return the bytes of an incomplete last one."""
         array = np.frombuffer(buffer, dtype=np.uint8)
-        if not self.result.may_have_padding:
-            self.result.may_have_padding = self._has_padding(array, at_end)
         newlines = np.flatnonzero(array == self.newline_byte)
         quotes = np.flatnonzero(array == _QUOTE) if b'"' in buffer else None
+        is_delimiter = array == self.delimiter_byte
+        if not self.result.may_have_padding:
+            self.result.may_have_padding = self._has_padding(buffer, array, is_delimiter, newlines, quotes, at_end)
         record_ends = newlines
         if quotes is not None:
             if not self._quotes_are_well_formed(array, quotes):
@@ -112,34 +113,52 @@ class _ByteScanner:
         if len(record_ends) == 0:
             return buffer
         processed = int(record_ends[-1]) + 1
-        self._check_records(buffer, array[:processed], newlines, quotes, record_ends)
+        self._check_records(buffer, array[:processed], is_delimiter[:processed], newlines, quotes, record_ends)
         self.line_base += int(np.searchsorted(newlines, processed))
         return buffer[processed:]
 
-    def _has_padding(self, array: np.ndarray, at_end: bool) -> bool:
-        """Is there whitespace pandas would keep: before a delimiter, a line end or a quote,
-        just after a quote, or a tab starting a value? (pandas skips spaces after a delimiter.)
-        Only the bytes around whitespace are looked at, so this is about two passes."""
-        if not len(array):
+    def _has_padding(
+        self,
+        buffer: bytes,
+        array: np.ndarray,
+        is_delimiter: np.ndarray,
+        newlines: np.ndarray,
+        quotes: np.ndarray | None,
+        at_end: bool,
+    ) -> bool:
+        """Is there whitespace pandas would keep: before a delimiter or a line end, next to a
+        quote, or a tab starting a value? (pandas itself skips spaces after a delimiter.)
+        Mostly gathers around positions already found; at most two passes over the buffer."""
+        last = len(array) - 1
+        tab_is_padding = self.delimiter_byte != _TAB and b"\t" in buffer
+        if b" " not in buffer and not tab_is_padding:
             return False
-        if at_end and int(array[-1]) in (_SPACE, _TAB):
+
+        def whitespace(values: np.ndarray) -> bool:
+            found = values == _SPACE
+            if tab_is_padding:
+                found |= values == _TAB
+            return bool(found.any())
+
+        if at_end and whitespace(array[-1:]):
             return True
-        edges = (self.delimiter_byte, self.newline_byte, _CR)
-        whitespace = array[:-1] == _SPACE
-        if self.delimiter_byte != _TAB:
-            whitespace |= array[:-1] == _TAB
-        positions = np.flatnonzero(whitespace)
-        following = array[positions + 1]
-        preceding = array[np.maximum(positions - 1, 0)]
-        if np.any(following == _QUOTE) or np.any((preceding == _QUOTE) & (positions > 0)):
+        line_ends = newlines[newlines > 0]
+        before_end = array[line_ends - 1]
+        crlf = line_ends[(before_end == _CR) & (line_ends > 1)]
+        if whitespace(before_end) or whitespace(array[crlf - 2]):
             return True
-        if any(np.any(following == edge) for edge in edges):
+        if quotes is not None and (
+            whitespace(array[np.minimum(quotes + 1, last)]) or whitespace(array[np.maximum(quotes - 1, 0)])
+        ):
             return True
-        if self.delimiter_byte == _TAB:
-            return False
-        tabs = positions[array[positions] == _TAB]
-        before_tab = array[np.maximum(tabs - 1, 0)]
-        return any(np.any(before_tab == edge) for edge in edges)
+        if b" " in buffer and np.any(is_delimiter[1:] & (array[:-1] == _SPACE)):
+            return True
+        if tab_is_padding:
+            tab = array == _TAB
+            if np.any(is_delimiter[1:] & tab[:-1]) or np.any(is_delimiter[:-1] & tab[1:]):
+                return True
+            return whitespace(array[np.minimum(newlines + 1, last)]) or bool(tab[0])
+        return False
 
     def _quotes_are_well_formed(self, array: np.ndarray, quotes: np.ndarray) -> bool:
         """Does every opening quote (by parity) start a value? Otherwise a quote is literal text."""
@@ -162,11 +181,11 @@ class _ByteScanner:
         self,
         buffer: bytes,
         array: np.ndarray,
+        is_delimiter: np.ndarray,
         newlines: np.ndarray,
         quotes: np.ndarray | None,
         record_ends: np.ndarray,
     ) -> None:
-        is_delimiter = array == self.delimiter_byte
         if quotes is not None:
             inside_quotes = np.bitwise_xor.accumulate(array == _QUOTE, dtype=np.uint8)
             is_delimiter &= inside_quotes == 0

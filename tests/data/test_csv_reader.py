@@ -145,8 +145,18 @@ def test_whitespace_around_values_and_names_is_stripped(tmp_path: Path) -> None:
     assert colours.nunique() == 2
 
 
-@pytest.mark.parametrize("content", ["a,b\n1,\tred\n2,red\n", "a,b\n1,red\n2,red "])
-def test_tabs_before_and_spaces_at_the_very_end_are_stripped(tmp_path: Path, content: str) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [
+        "a,b\n1,\tred\n2,red\n",  # a tab starting a value
+        "a,b\n1,red\n2,red ",  # a space at the very end of the file
+        "a,b\n1,red\t\r\n2,red\r\n",  # a tab before CRLF
+        "b,a\nred ,1\nred,2\n",  # a space before a delimiter
+        "b,a\n\tred,1\nred,2\n",  # a tab starting a line
+        'a,b\n1," red"\n2,red\n',  # a space inside quotes
+    ],
+)
+def test_padding_anywhere_is_stripped(tmp_path: Path, content: str) -> None:
     assert read(tmp_path, content).frame["b"].tolist() == ["red", "red"]
 
 
