@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.data.baselines import compare_with_baselines
 from app.data.encoders import default_encoder
 from app.data.evaluation import (
     classification_evaluation,
@@ -23,10 +24,12 @@ from app.data.evaluation import (
     score_for_importance,
 )
 from app.data.importance import permutation_importance
+from app.data.plots import classification_plots, regression_plots
 from app.data.splits import SplitIndices, quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
 from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, resolve_task
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
+from app.jobs.diagnostics import find_warnings
 from app.specs import ExperimentSpec
 
 # Per task: output activation, loss, and the metric the engine reports each epoch.
@@ -222,6 +225,8 @@ class ExperimentOutcome:
     matrix, per-class scores, ROC / PR curves, or residuals; importance: per
     feature, the validation score drop when shuffled; predictions: one row per
     frame row ("row", "split", "actual", "predicted", probabilities).
+    baseline: simpler models scored on the test split and a verdict (baselines.py);
+    warnings: [{"kind", "message"}] (diagnostics.py); plots[split]: plot data (plots.py).
     """
 
     network: Network
@@ -233,6 +238,9 @@ class ExperimentOutcome:
     predictions: pd.DataFrame
     dropped_rows: int
     split_sizes: dict[str, int] = field(default_factory=dict)
+    baseline: dict[str, Any] = field(default_factory=dict)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    plots: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def history(self) -> list[dict[str, Any]]:
         return [vars(report).copy() for report in self.training.history]
@@ -269,6 +277,32 @@ def _actual(pipeline: FittedPipeline, labels: pd.Series) -> np.ndarray:
     return np.array(pipeline.label_codec.classes, dtype=object)[indices]
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    """One split's labels and predictions as the baselines, warnings and plots read them:
+    classification class indices (n,) and probabilities (n, k); regression values in units."""
+
+    actual: np.ndarray
+    predicted: np.ndarray
+    probabilities: np.ndarray | None
+
+
+def _decoded(pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray, labels: pd.Series) -> _Decoded:
+    codec = pipeline.label_codec
+    if pipeline.task == "regression":  # the labels as given, not round-tripped through float32
+        return _Decoded(_actual(pipeline, labels), codec.decode(outputs), None)
+    probabilities = codec.probabilities(outputs)
+    assert probabilities is not None
+    indices = np.asarray(target).reshape(len(outputs), -1)[:, 0].astype(np.int64)
+    return _Decoded(indices, probabilities.argmax(axis=1), probabilities)
+
+
+def _plots(pipeline: FittedPipeline, split: _Decoded) -> dict[str, Any]:
+    if split.probabilities is None:
+        return regression_plots(split.actual, split.predicted)
+    return classification_plots(split.actual, split.probabilities, pipeline.label_codec.classes)
+
+
 def run_experiment(
     frame: pd.DataFrame,
     spec: ExperimentSpec,
@@ -287,12 +321,15 @@ def run_experiment(
         prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
         metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
     )
-    metrics, details, parts = {}, {}, []
+    metrics, details, parts, plots, decoded_splits = {}, {}, [], {}, {}
     for name in ("train", "validation", "test"):
         outputs = net.predict(prepared.X[name])
         metrics[name], details[name] = _evaluate(pipeline, prepared.y[name], outputs)
+        labels = frame[spec.label].iloc[prepared.rows[name]]
+        decoded_splits[name] = _decoded(pipeline, prepared.y[name], outputs, labels)
+        plots[name] = _plots(pipeline, decoded_splits[name])
         decoded = pipeline.decode(outputs)
-        decoded.insert(0, "actual", _actual(pipeline, frame[spec.label].iloc[prepared.rows[name]]))
+        decoded.insert(0, "actual", _actual(pipeline, labels))
         decoded.insert(0, "split", name)
         decoded.insert(0, "row", prepared.rows[name])
         parts.append(decoded)
@@ -312,6 +349,15 @@ def run_experiment(
         n_repeats=importance_repeats,
         seed=spec.split.seed,
     )
+    train, test = decoded_splits["train"], decoded_splits["test"]
+    baseline = compare_with_baselines(
+        pipeline.task, prepared.X["train"], train.actual, prepared.X["test"], test.actual,
+        metrics["test"], pipeline.label_codec.classes, seed=spec.split.seed,
+    )
+    run_warnings = find_warnings(
+        pipeline.task, metrics, test.actual, test.predicted, result.history, result.stop_reason,
+        pipeline.label_codec.classes,
+    )
     return ExperimentOutcome(
         network=net,
         pipeline=pipeline,
@@ -322,4 +368,7 @@ def run_experiment(
         predictions=predictions,
         dropped_rows=prepared.dropped_rows,
         split_sizes={name: int(rows.size) for name, rows in prepared.rows.items()},
+        baseline=baseline,
+        warnings=run_warnings,
+        plots=plots,
     )

@@ -107,6 +107,9 @@ def _summary(outcome: ExperimentOutcome) -> dict[str, Any]:
         "stop_message": outcome.training.message,
         "details": outcome.details,
         "importance": outcome.importance,
+        "baseline": outcome.baseline,
+        "warnings": outcome.warnings,
+        "plots": outcome.plots,
     }
 
 
