@@ -14,7 +14,8 @@ from app.db.experiments import interrupt_expired_leases
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
 from app.jobs.pool import make_executor
-from app.web import api_datasets, api_experiments, builder, events, experiment_pages, pages
+from app.web import api_datasets, api_experiments, api_results, builder, events, experiment_pages, pages
+from app.web import api_sweeps, sweep_pages
 from app.web.errors import install_error_handlers
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
@@ -55,8 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_datasets.router)
     app.include_router(api_experiments.router)
+    app.include_router(api_sweeps.router)
     app.include_router(events.router)
+    app.include_router(api_results.router)
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
+    app.include_router(sweep_pages.router)
     return app

@@ -7,11 +7,22 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
+from app.data.spreadsheet import spreadsheet_safe
 from app.engine import save_model_dir
 from app.jobs.pipeline import ExperimentOutcome
 
 PIPELINE_FILE = "pipeline.json"
 PREDICTIONS_FILE = "predictions.csv"
+
+
+def export_predictions(predictions: pd.DataFrame) -> pd.DataFrame:
+    """As the user downloads them: rows numbered from 1 like a spreadsheet's data rows,
+    and no cell a spreadsheet would run as a formula."""
+    exported = predictions.copy()
+    exported["row"] = exported["row"] + 1
+    return spreadsheet_safe(exported)
 
 
 def save_outcome(directory: Path, outcome: ExperimentOutcome) -> None:
@@ -20,6 +31,6 @@ def save_outcome(directory: Path, outcome: ExperimentOutcome) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     save_model_dir(outcome.network, staging)
     (staging / PIPELINE_FILE).write_text(json.dumps(outcome.pipeline.to_dict()))
-    outcome.predictions.to_csv(staging / PREDICTIONS_FILE, index=False)
+    export_predictions(outcome.predictions).to_csv(staging / PREDICTIONS_FILE, index=False)
     shutil.rmtree(directory, ignore_errors=True)
     staging.rename(directory)

@@ -1,0 +1,128 @@
+"""What a finished experiment gives back: its predictions, predictions for new rows,
+its epochs, and the portable model."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+from anyio import to_thread
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, Response
+
+from app.data.csv_options import CsvError, CsvLimits
+from app.data.csv_reader import read_csv_file
+from app.data.encoders import EncodingError
+from app.data.spreadsheet import spreadsheet_safe
+from app.db.experiments import epochs_after, experiment_dir
+from app.db.models import Experiment
+from app.jobs.artifacts import PREDICTIONS_FILE
+from app.jobs.model_export import ModelExportError, build_model_zip
+from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
+from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.serializers import epoch_payload
+from app.web.uploads import UploadError, receive_csv_upload
+
+router = APIRouter(prefix="/api/experiments", tags=["results"])
+
+MAX_JSON_ROWS = 10_000
+
+
+def trained_model(settings: SettingsDep, experiment: Experiment) -> TrainedModel:
+    try:
+        return load_trained(experiment_dir(settings.experiments_dir, experiment.id))
+    except ModelNotAvailable as exc:
+        raise HTTPException(409, f"Experiment {experiment.id} has no trained model ({experiment.status}).") from exc
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/{experiment_id}/predictions.csv", summary="Every row with its split, actual and predicted values")
+def predictions_csv(experiment_id: int, session: SessionDep, settings: SettingsDep) -> FileResponse:
+    experiment = experiment_or_404(session, experiment_id)
+    path = experiment_dir(settings.experiments_dir, experiment.id) / PREDICTIONS_FILE
+    if not path.exists():
+        raise HTTPException(409, f"Experiment {experiment_id} has no predictions ({experiment.status}).")
+    return FileResponse(
+        path, media_type="text/csv", headers=_attachment(f"layerlab-experiment-{experiment_id}-predictions.csv")
+    )
+
+
+@router.get("/{experiment_id}/epochs", summary="The learning curve: one row per epoch")
+def epochs(experiment_id: int, session: SessionDep) -> list[dict[str, Any]]:
+    experiment_or_404(session, experiment_id)
+    return [epoch_payload(row) for row in epochs_after(session=session, experiment_id=experiment_id)]
+
+
+@router.get("/{experiment_id}/model", summary="The portable model: model.json, weights.npz, predict.py, card")
+def model_zip(experiment_id: int, session: SessionDep, settings: SettingsDep) -> Response:
+    experiment = experiment_or_404(session, experiment_id)
+    try:
+        data = build_model_zip(experiment=experiment, directory=experiment_dir(settings.experiments_dir, experiment.id))
+    except ModelExportError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return Response(data, media_type="application/zip", headers=_attachment(f"layerlab-model-{experiment_id}.zip"))
+
+
+def _json_rows(body: Any) -> pd.DataFrame:
+    rows = body.get("rows") if isinstance(body, dict) else body
+    if not isinstance(rows, list) or not rows or not all(isinstance(row, dict) for row in rows):
+        raise HTTPException(422, 'Send the rows as a JSON list of objects, or as {"rows": [...]}.')
+    if len(rows) > MAX_JSON_ROWS:
+        raise HTTPException(413, f"Send at most {MAX_JSON_ROWS:,} rows per request; upload a CSV for more.")
+    return pd.DataFrame.from_records(rows)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe rows: NaN and infinities become null."""
+    return json.loads(frame.to_json(orient="records", double_precision=15))
+
+
+async def read_uploaded_rows(request: Request, settings: SettingsDep) -> pd.DataFrame:
+    """A CSV upload read as robustly as a dataset; raises HTTPException with the reason."""
+    try:
+        received = await receive_csv_upload(
+            request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes
+        )
+    except UploadError as exc:
+        raise HTTPException(exc.status_code, exc.detail) from exc
+    try:
+        limits = CsvLimits(max_rows=settings.max_rows, max_columns=settings.max_columns)
+        return (await to_thread.run_sync(read_csv_file, received.path, limits)).frame
+    except CsvError as exc:
+        raise HTTPException(422, exc.message) from exc
+    finally:
+        received.path.unlink(missing_ok=True)
+
+
+def predict_or_422(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        return predict_new_rows(model, frame)
+    except EncodingError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+@router.post("/{experiment_id}/predict", summary="Predict new rows: a CSV upload gives CSV, JSON rows give JSON")
+async def predict(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    experiment = experiment_or_404(session, experiment_id)
+    model = trained_model(settings, experiment)
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise HTTPException(422, "The request body is not valid JSON.") from exc
+        result = predict_or_422(model, _json_rows(body))
+        return Response(json.dumps({"predictions": _records(result)}), media_type="application/json")
+    frame = await read_uploaded_rows(request, settings)
+    result = predict_or_422(model, frame)
+    buffer = io.StringIO()
+    spreadsheet_safe(result).to_csv(buffer, index=False)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers=_attachment(f"layerlab-experiment-{experiment_id}-new-predictions.csv"),
+    )
