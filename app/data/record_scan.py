@@ -96,7 +96,7 @@ class _ByteScanner:
         quotes = np.flatnonzero(array == _QUOTE) if b'"' in buffer else None
         is_delimiter = array == self.delimiter_byte
         if not self.result.may_have_padding:
-            self.result.may_have_padding = self._has_padding(buffer, array, is_delimiter, newlines, quotes, at_end)
+            self.result.may_have_padding = self._has_padding(buffer, array, at_end)
         record_ends = newlines
         if quotes is not None:
             if not self._quotes_are_well_formed(array, quotes):
@@ -117,47 +117,24 @@ class _ByteScanner:
         self.line_base += int(np.searchsorted(newlines, processed))
         return buffer[processed:]
 
-    def _has_padding(
-        self,
-        buffer: bytes,
-        array: np.ndarray,
-        is_delimiter: np.ndarray,
-        newlines: np.ndarray,
-        quotes: np.ndarray | None,
-        at_end: bool,
-    ) -> bool:
-        """Is there whitespace pandas would keep: before a delimiter or a line end, next to a
-        quote, or a tab starting a value? (pandas itself skips spaces after a delimiter.)
-        Mostly gathers around positions already found; at most two passes over the buffer."""
+    def _has_padding(self, buffer: bytes, array: np.ndarray, at_end: bool) -> bool:
+        """Is there whitespace pandas would keep: a space or tab before a delimiter, a line end
+        or a quote, just after a quote, or a tab starting a value? (pandas itself skips spaces
+        after a delimiter.) Only the neighbours of whitespace bytes are looked at."""
         last = len(array) - 1
-        tab_is_padding = self.delimiter_byte != _TAB and b"\t" in buffer
-        if b" " not in buffer and not tab_is_padding:
-            return False
-
-        def whitespace(values: np.ndarray) -> bool:
-            found = values == _SPACE
-            if tab_is_padding:
-                found |= values == _TAB
-            return bool(found.any())
-
-        if at_end and whitespace(array[-1:]):
-            return True
-        line_ends = newlines[newlines > 0]
-        before_end = array[line_ends - 1]
-        crlf = line_ends[(before_end == _CR) & (line_ends > 1)]
-        if whitespace(before_end) or whitespace(array[crlf - 2]):
-            return True
-        if quotes is not None and (
-            whitespace(array[np.minimum(quotes + 1, last)]) or whitespace(array[np.maximum(quotes - 1, 0)])
-        ):
-            return True
-        if b" " in buffer and np.any(is_delimiter[1:] & (array[:-1] == _SPACE)):
-            return True
-        if tab_is_padding:
-            tab = array == _TAB
-            if np.any(is_delimiter[1:] & tab[:-1]) or np.any(is_delimiter[:-1] & tab[1:]):
+        ends = [self.delimiter_byte, self.newline_byte, _CR]
+        for byte in (_SPACE, _TAB):
+            if byte == self.delimiter_byte or bytes([byte]) not in buffer:
+                continue
+            positions = np.flatnonzero(array == byte)
+            following = array[np.minimum(positions + 1, last)]
+            preceding = array[np.maximum(positions - 1, 0)]
+            if np.any(np.isin(following, ends + [_QUOTE])) or np.any(preceding == _QUOTE):
                 return True
-            return whitespace(array[np.minimum(newlines + 1, last)]) or bool(tab[0])
+            if byte == _TAB and (positions[0] == 0 or np.any(np.isin(preceding, ends))):
+                return True
+            if at_end and positions[-1] == last:
+                return True
         return False
 
     def _quotes_are_well_formed(self, array: np.ndarray, quotes: np.ndarray) -> bool:
