@@ -1,0 +1,97 @@
+"""JSON API for sweeps: start, list, read (the blind leaderboard), cancel, reveal one, promote."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.db.experiments import create_experiment
+from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
+from app.jobs.sweeps import SweepRequest
+from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.serializers import experiment_detail
+from app.web.sweeps import (
+    check_reveal,
+    check_request,
+    promoted_spec,
+    start_sweep,
+    sweep_detail,
+    sweep_estimate,
+    sweep_or_404,
+    sweep_summary,
+)
+
+router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
+
+
+class ConfigChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    config: Annotated[int, Field(ge=1)] | None = None
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Queue a grid or random sweep over a base spec")
+def create(request: SweepRequest, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    dataset = dataset_or_404(session, request.base.dataset_id, status_code=422)
+    sweep = start_sweep(session, settings, request, dataset)
+    return sweep_detail(session, sweep)
+
+
+@router.post("/estimate", summary="How many experiments a sweep makes and about how long they take")
+def estimate(request: SweepRequest, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    dataset = dataset_or_404(session, request.base.dataset_id, status_code=422)
+    check_request(request, dataset)
+    guess = sweep_estimate(session, settings, request, dataset)
+    return {
+        "experiments": guess.experiments,
+        "configs": guess.configs,
+        "seconds": round(guess.seconds, 1),
+        "workers": settings.workers,
+        "basis": guess.basis,
+    }
+
+
+@router.get("", summary="Sweeps, newest first, optionally of one dataset")
+def list_all(session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
+    return [sweep_summary(session, sweep) for sweep in list_sweeps(session=session, dataset_id=dataset_id)]
+
+
+@router.get("/{sweep_id}", summary="A sweep: status, progress and its leaderboard ranked on validation")
+def one(sweep_id: int, session: SessionDep) -> dict[str, Any]:
+    return sweep_detail(session, sweep_or_404(session, sweep_id))
+
+
+@router.post("/{sweep_id}/cancel", summary="Cancel every queued or running experiment of a sweep")
+def cancel(sweep_id: int, session: SessionDep) -> dict[str, Any]:
+    sweep = sweep_or_404(session, sweep_id)
+    cancel_sweep(session=session, sweep=sweep)
+    return sweep_detail(session, sweep)
+
+
+@router.post("/{sweep_id}/reveal", summary="Pick one configuration and see its test scores (once per sweep)")
+def reveal(sweep_id: int, choice: ConfigChoice, session: SessionDep) -> dict[str, Any]:
+    sweep = sweep_or_404(session, sweep_id)
+    detail = sweep_detail(session, sweep)
+    config = choice.config if choice.config is not None else detail["best_config"]
+    check_reveal(detail, config)
+    reveal_config(session=session, sweep=sweep, config=config)  # type: ignore[arg-type]
+    return sweep_detail(session, sweep)
+
+
+@router.post(
+    "/{sweep_id}/promote",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Queue a configuration (the best by default) as a normal experiment",
+)
+def promote(sweep_id: int, session: SessionDep, choice: ConfigChoice | None = None) -> dict[str, Any]:
+    sweep = sweep_or_404(session, sweep_id)
+    _, spec = promoted_spec(sweep, sweep_detail(session, sweep), choice.config if choice else None)
+    experiment = create_experiment(
+        session=session,
+        dataset=sweep.dataset,
+        spec=spec.model_dump(mode="json"),
+        epochs_total=spec.training.epochs,
+    )
+    return experiment_detail(session, experiment)

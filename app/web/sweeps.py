@@ -1,0 +1,242 @@
+"""Sweeps for the routers: start one from a request, describe one as JSON, chart its effects.
+
+Test scores stay blind: `sweep_detail` builds the leaderboard from validation metrics,
+and a test score appears only in the row of the configuration the user revealed
+(`POST /api/sweeps/{id}/reveal`, once per sweep, after it has finished).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db.models import Dataset, Experiment, ExperimentStatus, Sweep
+from app.db.sweeps import SweepRunSpec, create_sweep, finished_runs, get_sweep, sweep_experiments
+from app.jobs.sweeps import (
+    SPACE_LABELS,
+    Estimate,
+    PastRun,
+    SweepRequest,
+    SweepRun,
+    data_shape,
+    effects,
+    estimate,
+    headline,
+    leaderboard,
+    spec_for,
+)
+from app.specs import ExperimentSpec
+from app.web.experiment_checks import problems_with_spec
+
+METRIC_NAMES = {"accuracy": "Accuracy", "r2": "R²"}
+
+
+def sweep_or_404(session: Session, sweep_id: int) -> Sweep:
+    sweep = get_sweep(session=session, sweep_id=sweep_id)
+    if sweep is None:
+        raise HTTPException(404, f"There is no sweep {sweep_id}.")
+    return sweep
+
+
+def check_request(request: SweepRequest, dataset: Dataset) -> None:
+    problems = problems_with_spec(request.base, dataset)
+    if problems:
+        raise HTTPException(422, " ".join(problems))
+
+
+def sweep_estimate(session: Session, settings: Settings, request: SweepRequest, dataset: Dataset) -> Estimate:
+    shape = data_shape(request.base, dataset.profile, dataset.row_count)
+    past = []
+    for run in finished_runs(session=session, dataset_id=dataset.id):
+        try:
+            past.append(PastRun(ExperimentSpec.model_validate(run.spec), run.seconds, run.epochs_done))
+        except ValueError:
+            continue
+    return estimate(request, shape, past, settings.workers)
+
+
+def start_sweep(session: Session, settings: Settings, request: SweepRequest, dataset: Dataset) -> Sweep:
+    check_request(request, dataset)
+    guess = sweep_estimate(session, settings, request, dataset)
+    runs = [
+        SweepRunSpec(config=number, spec=spec.model_dump(mode="json"), epochs=spec.training.epochs)
+        for number, spec in request.experiment_specs()
+    ]
+    return create_sweep(
+        session=session,
+        dataset=dataset,
+        base=request.base.model_dump(mode="json"),
+        space=request.space.model_dump(mode="json", exclude_none=True),
+        strategy=request.strategy,
+        samples=request.samples if request.strategy == "random" else None,
+        repeats=request.repeats,
+        configs=request.configs(),
+        runs=runs,
+        estimate_seconds=round(guess.seconds, 1),
+    )
+
+
+def _runs(experiments: list[Experiment] | Any) -> list[SweepRun]:
+    return [
+        SweepRun(
+            experiment_id=e.id,
+            config=e.sweep_config or 0,
+            status=e.status,
+            task=e.task,
+            validation=headline(e.task, e.metrics, "validation"),
+            test=headline(e.task, e.metrics, "test"),
+        )
+        for e in experiments
+    ]
+
+
+def sweep_status(sweep: Sweep, experiments: list[Experiment] | Any) -> str:
+    statuses = [e.status for e in experiments]
+    if any(status in ExperimentStatus.ACTIVE for status in statuses):
+        started = any(status != ExperimentStatus.QUEUED for status in statuses)
+        return "running" if started else "queued"
+    return "cancelled" if sweep.cancel_requested else "completed"
+
+
+def sweep_summary(session: Session, sweep: Sweep) -> dict[str, Any]:
+    experiments = sweep_experiments(session=session, sweep_id=sweep.id)
+    board = leaderboard(sweep.configs, _runs(experiments), None)
+    best = board[0] if board and board[0]["best"] else None
+    return {
+        "id": sweep.id,
+        "dataset_id": sweep.dataset_id,
+        "dataset_name": sweep.dataset.name,
+        "status": sweep_status(sweep, experiments),
+        "strategy": sweep.strategy,
+        "configs": len(sweep.configs),
+        "repeats": sweep.repeats,
+        "done": sum(e.status in ExperimentStatus.FINISHED for e in experiments),
+        "total": len(experiments),
+        "best_validation": best["validation_mean"] if best else None,
+        "created_at": sweep.created_at.isoformat(),
+    }
+
+
+def sweep_detail(session: Session, sweep: Sweep) -> dict[str, Any]:
+    """Status, progress and the leaderboard; no test score but the revealed configuration's."""
+    experiments = list(sweep_experiments(session=session, sweep_id=sweep.id))
+    runs = _runs(experiments)
+    board = leaderboard(sweep.configs, runs, sweep.revealed_config)
+    counts = {status: 0 for status in ("queued", "running", "completed", "failed", "cancelled", "interrupted")}
+    for e in experiments:
+        counts[e.status] = counts.get(e.status, 0) + 1
+    task = next((e.task for e in experiments if e.task), None)
+    return {
+        "id": sweep.id,
+        "dataset_id": sweep.dataset_id,
+        "status": sweep_status(sweep, experiments),
+        "strategy": sweep.strategy,
+        "samples": sweep.samples,
+        "repeats": sweep.repeats,
+        "base": sweep.base,
+        "space": sweep.space,
+        "task": task,
+        "metric": None if task is None else ("r2" if task == "regression" else "accuracy"),
+        "progress": {"done": sum(e.status in ExperimentStatus.FINISHED for e in experiments),
+                     "total": len(experiments), **counts},
+        "estimate_seconds": sweep.estimate_seconds,
+        "best_config": next((row["config"] for row in board if row["best"]), None),
+        "revealed_config": sweep.revealed_config,
+        "leaderboard": board,
+        "experiment_ids": [e.id for e in experiments],
+        "created_at": sweep.created_at.isoformat(),
+    }
+
+
+def sweep_effects(session: Session, sweep: Sweep) -> dict[str, list[dict[str, Any]]]:
+    return effects(sweep.configs, _runs(sweep_experiments(session=session, sweep_id=sweep.id)))
+
+
+def check_reveal(detail: dict[str, Any], config: int | None) -> None:
+    if config is None:
+        raise HTTPException(409, "No configuration has a completed run yet, so there is none to pick.")
+    if detail["revealed_config"] is not None and detail["revealed_config"] != config:
+        raise HTTPException(
+            409,
+            f"Configuration {detail['revealed_config']} was already picked; the test split is looked at once per "
+            "sweep, so that the choice cannot be tuned to it.",
+        )
+    if detail["status"] in ("queued", "running"):
+        raise HTTPException(409, "The sweep is still running; pick a configuration once it has finished (or cancel the rest).")
+    row = next((row for row in detail["leaderboard"] if row["config"] == config), None)
+    if row is None:
+        raise HTTPException(404, f"This sweep has no configuration {config}.")
+    if not row["completed"]:
+        raise HTTPException(409, f"Configuration {config} has no completed run to score on the test split.")
+
+
+def promoted_spec(sweep: Sweep, detail: dict[str, Any], config: int | None) -> tuple[int, ExperimentSpec]:
+    """The spec of a configuration (the best when none is given), with the base's seed."""
+    number = config if config is not None else detail["best_config"]
+    if number is None:
+        raise HTTPException(409, "No configuration has a completed run yet, so there is no best one to promote.")
+    if not 1 <= number <= len(sweep.configs):
+        raise HTTPException(404, f"This sweep has no configuration {number}.")
+    return number, spec_for(ExperimentSpec.model_validate(sweep.base), sweep.configs[number - 1])
+
+
+CHART_WIDTH, CHART_HEIGHT = 320, 180
+CHART_MARGIN = {"left": 44, "right": 12, "top": 12, "bottom": 34}
+
+
+def effect_charts(effects: dict[str, list[dict[str, Any]]], metric_name: str) -> list[dict[str, Any]]:
+    """SVG geometry for one chart per varied hyperparameter: each run's validation score
+    as a dot above its value, the mean per value as a bar joined by a line. All charts
+    share one y range, so a steep chart is a hyperparameter that matters more."""
+    scores = [score for points in effects.values() for point in points for score in point["scores"]]
+    low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
+    if high - low < 1e-9:
+        low, high = low - 0.05, high + 0.05
+    pad = (high - low) * 0.08
+    low, high = low - pad, high + pad
+    left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
+    plot_w = CHART_WIDTH - left - CHART_MARGIN["right"]
+    plot_h = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
+
+    def y_of(value: float) -> float:
+        return round(top + plot_h * (high - value) / (high - low), 1)
+
+    charts = []
+    for key, points in effects.items():
+        step = plot_w / max(1, len(points))
+        drawn = []
+        for index, point in enumerate(points):
+            x = round(left + step * (index + 0.5), 1)
+            drawn.append({
+                "x": x,
+                "label": point["label"],
+                "dots": [y_of(score) for score in point["scores"]],
+                "mean_y": y_of(point["mean"]) if point["mean"] is not None else None,
+                "mean": point["mean"],
+                "count": len(point["scores"]),
+            })
+        line = " ".join(f"{p['x']},{p['mean_y']}" for p in drawn if p["mean_y"] is not None)
+        described = "; ".join(
+            f"{p['label']}: {'no run yet' if p['mean'] is None else format(p['mean'], '.3g')}" for p in drawn
+        )
+        charts.append({
+            "key": key,
+            "title": SPACE_LABELS.get(key, key),
+            "points": drawn,
+            "line": line,
+            "description": f"Mean validation {metric_name.lower()} by {SPACE_LABELS.get(key, key)}: {described}.",
+            "has_scores": any(p["count"] for p in drawn),
+        })
+    frame = {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": left,
+        "right": CHART_WIDTH - CHART_MARGIN["right"],
+        "top": top,
+        "bottom": top + plot_h,
+        "ticks": [{"y": y_of(v), "label": f"{v:.3g}"} for v in (low + pad, (low + high) / 2, high - pad)],
+    }
+    return [{**chart, "frame": frame} for chart in charts]
