@@ -14,7 +14,7 @@ from app.db.experiments import interrupt_expired_leases
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
 from app.jobs.pool import make_executor
-from app.web import api_datasets, api_experiments, api_results, builder, events, experiment_pages, pages
+from app.web import api_datasets, api_experiments, api_results, builder, events, experiment_pages, pages, prediction_pages
 from app.web import api_sweeps, sweep_pages
 from app.web.errors import install_error_handlers
 from app.web.security import SecurityMiddleware
@@ -62,5 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
+    app.include_router(prediction_pages.router)
     app.include_router(sweep_pages.router)
     return app

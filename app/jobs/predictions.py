@@ -54,3 +54,48 @@ def predict_new_rows(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
         result[name] = predicted[name].to_numpy()
     result[NOTES_COLUMN] = notes
     return result
+
+
+@dataclass(frozen=True)
+class FeatureInput:
+    """How the what-if form asks for one feature: a number (with the training range) or a choice."""
+
+    name: str
+    kind: str  # "number" | "category"
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+
+def feature_inputs(model: TrainedModel) -> list[FeatureInput]:
+    inputs = []
+    for column in model.pipeline.table.columns:
+        categories = getattr(column.encoder, "categories", None)
+        if categories is not None:
+            inputs.append(FeatureInput(column.column, "category", tuple(str(c) for c in categories)))
+        else:
+            low, high = column.train_range or (None, None)
+            inputs.append(FeatureInput(column.column, "number", low=low, high=high))
+    return inputs
+
+
+def predict_one(model: TrainedModel, values: dict[str, str]) -> pd.DataFrame:
+    """One row typed into a form: blank means missing; numbers are read as numbers."""
+    row: dict[str, object] = {}
+    for field in feature_inputs(model):
+        raw = values.get(field.name, "").strip()
+        if raw == "":
+            row[field.name] = None
+        elif field.kind == "number":
+            row[field.name] = float(raw.replace(",", "")) if _is_number(raw) else raw
+        else:
+            row[field.name] = raw
+    return predict_new_rows(model, pd.DataFrame([row]))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True

@@ -11,24 +11,48 @@ from app.db.experiments import list_experiments, request_cancel, restart_experim
 from app.db.models import ExperimentStatus
 from app.web.deps import SessionDep, dataset_or_404, experiment_or_404
 from app.web.htmx import go_to, render
-from app.web.serializers import experiment_detail, experiment_summary
+from app.web.serializers import experiment_detail, experiment_summary, spec_differences
 
 router = APIRouter(include_in_schema=False)
 
 
-def _context(session: SessionDep, experiment_id: int) -> dict[str, object]:
+SPLITS = ("train", "validation", "test")
+SplitQuery = Annotated[str, Query(pattern="^(train|validation|test)$")]
+
+
+def _context(session: SessionDep, experiment_id: int, split: str = "test") -> dict[str, object]:
     experiment = experiment_or_404(session, experiment_id)
     return {
         "experiment": experiment,
         "info": experiment_detail(session, experiment),
         "dataset": experiment.dataset,
         "finished": experiment.status in ExperimentStatus.FINISHED,
+        "results_split": split,
     }
 
 
+@router.get("/experiments/compare", response_class=HTMLResponse)
+def compare(request: Request, session: SessionDep, ids: Annotated[list[int], Query()] = []) -> HTMLResponse:  # noqa: B006
+    """Two or more experiments side by side: curves overlaid, specs diffed, metrics in one table."""
+    chosen = list(dict.fromkeys(ids))
+    if len(chosen) < 2:
+        raise HTTPException(422, "Pick at least two experiments to compare.")
+    experiments = [experiment_or_404(session, experiment_id) for experiment_id in chosen]
+    return render(
+        request,
+        "compare.html",
+        experiments=experiments,
+        summaries=[experiment_summary(e) for e in experiments],
+        differences=spec_differences([e.spec for e in experiments]),
+        section="experiments",
+    )
+
+
 @router.get("/experiments/{experiment_id}", response_class=HTMLResponse)
-def experiment_page(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "experiment.html", **_context(session, experiment_id))
+def experiment_page(
+    experiment_id: int, request: Request, session: SessionDep, split: SplitQuery = "test"
+) -> HTMLResponse:
+    return render(request, "experiment.html", **_context(session, experiment_id, split))
 
 
 @router.get("/experiments/{experiment_id}/panel", response_class=HTMLResponse)
@@ -37,8 +61,10 @@ def experiment_panel(experiment_id: int, request: Request, session: SessionDep) 
 
 
 @router.get("/experiments/{experiment_id}/results", response_class=HTMLResponse)
-def experiment_results(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "_experiment_results.html", **_context(session, experiment_id))
+def experiment_results(
+    experiment_id: int, request: Request, session: SessionDep, split: SplitQuery = "test"
+) -> HTMLResponse:
+    return render(request, "_experiment_results.html", **_context(session, experiment_id, split))
 
 
 @router.post("/experiments/{experiment_id}/cancel")

@@ -98,3 +98,29 @@ def epoch_payload(row: EpochMetric) -> dict[str, Any]:
         "val_metric": row.val_metric,
         "seconds": row.seconds,
     }
+
+
+def flatten_spec(spec: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"training": {"epochs": 5}}` → `{"training.epochs": 5}`; layers become `layers.1.units`."""
+    flat: dict[str, Any] = {}
+    for key, value in spec.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat |= flatten_spec(value, f"{path}.")
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            for index, item in enumerate(value, start=1):
+                flat |= flatten_spec(item, f"{path}.{index}.")
+        else:
+            flat[path] = ", ".join(map(str, value)) if isinstance(value, list) else value
+    return flat
+
+
+def spec_differences(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per spec field: its value in each spec, and whether they differ."""
+    flats = [flatten_spec(spec) for spec in specs]
+    keys = list(dict.fromkeys(key for flat in flats for key in flat))
+    rows = []
+    for key in keys:
+        values = [flat.get(key, "–") for flat in flats]
+        rows.append({"field": key, "values": values, "differs": len({repr(v) for v in values}) > 1})
+    return rows

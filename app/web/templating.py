@@ -32,6 +32,12 @@ ENCODER_LABELS = {
     "ordinal": "ordinal (0, 1, 2…)",
     "binarize": "binarize (0 / 1)",
 }
+WARNING_TITLES = {
+    "overfitting": "Overfitting",
+    "constant_prediction": "One answer for everything",
+    "class_imbalance": "Imbalanced classes",
+    "more_epochs": "Still improving",
+}
 HIDDEN_ACTIVATIONS = get_args(HiddenActivation)
 OPTIMIZERS = get_args(OptimizerName)
 
@@ -93,5 +99,6 @@ def make_templates() -> Jinja2Templates:
         encoder_labels=ENCODER_LABELS,
         activations=HIDDEN_ACTIVATIONS,
         optimizers=OPTIMIZERS,
+        warning_titles=WARNING_TITLES,
     )
     return templates

@@ -1,0 +1,94 @@
+"""Pages that use a finished model: predict an uploaded CSV, and the what-if form."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.data.encoders import EncodingError
+from app.data.spreadsheet import spreadsheet_safe
+from app.db.models import Experiment
+from app.jobs.predictions import TrainedModel, feature_inputs, predict_one
+from app.web.api_results import predict_or_422, read_uploaded_rows, trained_model
+from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.htmx import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(experiment: Experiment, model: TrainedModel, **context: Any) -> dict[str, Any]:
+    return {"experiment": experiment, "dataset": experiment.dataset, "inputs": feature_inputs(model)} | context
+
+
+@router.get("/experiments/{experiment_id}/predict", response_class=HTMLResponse)
+def predict_page(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    experiment = experiment_or_404(session, experiment_id)
+    model = trained_model(settings, experiment)
+    return render(request, "predict.html", **_page(experiment, model))
+
+
+@router.post("/experiments/{experiment_id}/predict")
+async def predict_upload(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """A plain form post: the predictions come back as a CSV download, or the page with the reason."""
+    experiment = experiment_or_404(session, experiment_id)
+    model = trained_model(settings, experiment)
+    try:
+        result = predict_or_422(model, await read_uploaded_rows(request, settings))
+    except HTTPException as exc:
+        context = _page(experiment, model, error=exc.detail)
+        return render(request, "predict.html", status_code=exc.status_code, **context)
+    buffer = io.StringIO()
+    spreadsheet_safe(result).to_csv(buffer, index=False)
+    filename = f"layerlab-experiment-{experiment_id}-new-predictions.csv"
+    return Response(
+        buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def _first_row(experiment: Experiment) -> dict[str, str]:
+    """The dataset's first row, as the what-if form's starting point."""
+    preview = experiment.dataset.profile.get("preview") or {}
+    rows = preview.get("rows") or [[]]
+    return {name: value or "" for name, value in zip(preview.get("columns", []), rows[0], strict=False)}
+
+
+def _what_if(request: Request, experiment: Experiment, model: TrainedModel, values: dict[str, str]) -> dict[str, Any]:
+    try:
+        row = predict_one(model, values).iloc[0].to_dict()
+        error = None
+    except EncodingError as exc:
+        row, error = {}, str(exc)
+    probabilities = {
+        name.removeprefix("probability: "): value for name, value in row.items() if name.startswith("probability: ")
+    }
+    return _page(
+        experiment,
+        model,
+        values=values,
+        predicted=row.get("predicted"),
+        probabilities=probabilities,
+        notes=row.get("notes"),
+        error=error,
+    )
+
+
+@router.get("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
+def what_if_page(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    experiment = experiment_or_404(session, experiment_id)
+    model = trained_model(settings, experiment)
+    return render(request, "what_if.html", **_what_if(request, experiment, model, _first_row(experiment)))
+
+
+@router.post("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
+async def what_if_change(
+    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    experiment = experiment_or_404(session, experiment_id)
+    model = trained_model(settings, experiment)
+    form = await request.form()
+    values = {field.name: str(form.get(f"feature-{index}", "")) for index, field in enumerate(feature_inputs(model))}
+    template = "_what_if_result.html" if request.headers.get("hx-request") == "true" else "what_if.html"
+    return render(request, template, **_what_if(request, experiment, model, values))
