@@ -235,24 +235,29 @@ def sweep_live(
     return render(request, "_sweep_live.html", **_live_context(session, sweep_or_404(session, sweep_id), sort, order))
 
 
+def _sorting(form: FormData) -> tuple[str, str]:
+    return str(form.get("sort", "rank")), str(form.get("order", "asc"))
+
+
 @router.post("/sweeps/{sweep_id}/cancel")
-def cancel(sweep_id: int, request: Request, session: SessionDep) -> Response:
+async def cancel(sweep_id: int, request: Request, session: SessionDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
     cancel_sweep(session=session, sweep=sweep)
     if is_htmx(request):
-        return render(request, "_sweep_live.html", **_live_context(session, sweep))
+        return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(await request.form())))
     return go_to(request, f"/sweeps/{sweep_id}")
 
 
 @router.post("/sweeps/{sweep_id}/reveal")
 async def reveal(sweep_id: int, request: Request, session: SessionDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
-    config = str((await request.form()).get("config", ""))
+    form = await request.form()
+    config = str(form.get("config", ""))
     number = int(config) if config.isdigit() else None
     check_reveal(sweep_detail(session, sweep), number)
     reveal_config(session=session, sweep=sweep, config=number)  # type: ignore[arg-type]
     if is_htmx(request):
-        return render(request, "_sweep_live.html", **_live_context(session, sweep))
+        return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(form)))
     return go_to(request, f"/sweeps/{sweep_id}")
 
 

@@ -206,6 +206,8 @@ def effect_charts(effects: dict[str, list[dict[str, Any]]], metric_name: str) ->
 
     charts = []
     for key, points in effects.items():
+        if len(points) < 2:
+            continue  # one value: nothing to compare
         step = plot_w / max(1, len(points))
         drawn = []
         for index, point in enumerate(points):
