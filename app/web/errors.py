@@ -18,6 +18,9 @@ def describe_validation_errors(errors: Sequence[Any]) -> str:
     """Pydantic's error list as sentences: `layers → 0 → units: must be at most 4096.`"""
     sentences = []
     for error in errors:
+        if error.get("type") == "json_invalid":
+            sentences.append("The request body is not valid JSON; check its quotes, commas and brackets.")
+            continue
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
         message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
         where = " → ".join(location)

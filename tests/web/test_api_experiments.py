@@ -127,3 +127,9 @@ def test_stream_of_a_queued_experiment_shows_its_status(client: TestClient, data
 
 def test_stream_of_a_missing_experiment_is_404(client: TestClient) -> None:
     assert client.get("/api/experiments/777/events").status_code == 404
+
+
+def test_a_broken_json_body_is_a_sentence(client: TestClient) -> None:
+    response = client.post("/api/experiments", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("The request body is not valid JSON")
