@@ -2,7 +2,8 @@
 
 Decisions, applied the same way at upload and whenever a stored file is re-read:
 
-- Text values are stripped of surrounding whitespace; a value that is only whitespace is missing.
+- Text values are stripped of surrounding spaces and tabs (`PADDING`, the whitespace the record
+  scan looks for); a value that is only spaces is missing. Line breaks inside quotes are data.
 - Text columns whose every value is a number written with thousands separators or a decimal
   comma ("1,234,567", "1.234.567,5", "3,14") become numbers, with a notice. A column whose
   values fit both conventions ("1,234" could be 1234 or 1.234) follows the convention other
@@ -31,6 +32,7 @@ _PATTERNS = {
     ENGLISH: re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"),
     EUROPEAN: re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"),
 }
+PADDING = " \t"
 PLAIN = NumberFormat(thousands=None, decimal=".")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _PLAIN_INTEGER = re.compile(r"[+-]?\d+")
@@ -72,7 +74,7 @@ def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
     for name in frame.columns if names is None else names:
         column = frame[name]
         if is_text(column):
-            stripped = column.str.strip()
+            stripped = column.str.strip(PADDING)
             frame[name] = stripped.mask(stripped == "")
 
 

@@ -110,7 +110,11 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
             )
     except pd.errors.EmptyDataError:
         raise CsvError("The file is empty; it has no header row and no data.") from None
+    except UnicodeDecodeError:
+        raise  # the caller decides on a fallback encoding
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        raise _parser_error(str(exc), options.delimiter) from None
+    except (ValueError, OverflowError) as exc:
         raise _parser_error(str(exc), options.delimiter) from None
     mixed = []
     for name in frame.columns:

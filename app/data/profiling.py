@@ -121,7 +121,9 @@ def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] 
     if integer_bins and high - low < HISTOGRAM_BINS:
         edges = np.arange(low - 0.5, high + 1.0, 1.0)  # one bar per whole number
     else:
-        edges = np.histogram_bin_edges(values, bins=HISTOGRAM_BINS, range=(low, high))
+        edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
+        if np.any(np.diff(edges) <= 0):  # a range too narrow for float64 to split
+            edges = np.array([low, high])
     # Values are sorted, so a bin's count is a difference of cumulative counts at its edges;
     # bins are half-open [a, b) except the last, as in np.histogram.
     cumulative = np.concatenate(([0], distinct.cumulative))

@@ -64,6 +64,8 @@ def _check_row_limit(data_rows: int, limits: CsvLimits) -> None:
 class _ByteScanner:
     def __init__(self, sniffed: Sniffed, limits: CsvLimits, record_by_record: bool) -> None:
         self.record_by_record = record_by_record
+        self.sniffed = sniffed
+        self.needs_csv_module = False
         self.delimiter = sniffed.delimiter
         self.delimiter_byte = ord(sniffed.delimiter)
         self.newline_byte = ord(sniffed.newline)
@@ -83,14 +85,22 @@ class _ByteScanner:
                 if not buffer:
                     break
                 leftover = self._scan_buffer(buffer, at_end)
-                if not self.result.fields_checked or at_end:
+                if self.needs_csv_module:
+                    # A quote inside an unquoted value is literal text, so quote parity says
+                    # nothing; or lone CRs end lines among LFs. Start again with the csv
+                    # module, whose rules are pandas' rules.
+                    return _scan_text(path, self.sniffed, self.limits)
+                if at_end:
                     break
-        if not self.header_seen and self.result.fields_checked:
+        if not self.header_seen:
             raise CsvError("The file is empty; it has no header row and no data.")
         return self.result
 
     def _scan_buffer(self, buffer: bytes, at_end: bool) -> bytes:
         """Check the complete records in `buffer`; return the bytes of an incomplete last one."""
+        if self._mixes_line_endings(buffer):
+            self.needs_csv_module = True
+            return b""
         array = np.frombuffer(buffer, dtype=np.uint8)
         newlines = np.flatnonzero(array == self.newline_byte)
         quotes = np.flatnonzero(array == _QUOTE) if b'"' in buffer else None
@@ -100,14 +110,16 @@ class _ByteScanner:
         record_ends = newlines
         if quotes is not None:
             if not self._quotes_are_well_formed(array, quotes):
-                self.result.fields_checked = False
-                self.result.may_have_padding = True
+                self.needs_csv_module = True
                 return b""
             record_ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
         if at_end:
             if quotes is not None and len(quotes) % 2 == 1:
-                opening = int(quotes[-1])
-                raise unterminated_quote_error(self._line_of(newlines, opening))
+                # The record holding the open quote starts after the last complete one; its
+                # first content line (blank lines before it are skipped) is where it starts.
+                start = int(record_ends[-1]) + 1 if len(record_ends) else 0
+                start += len(buffer[start:]) - len(buffer[start:].lstrip(b"\r\n"))
+                raise unterminated_quote_error(self._line_of(newlines, start))
             if len(record_ends) == 0 or record_ends[-1] != len(buffer) - 1:
                 record_ends = np.append(record_ends, len(buffer))
         if len(record_ends) == 0:
@@ -136,6 +148,15 @@ class _ByteScanner:
             if at_end and positions[-1] == last:
                 return True
         return False
+
+    def _mixes_line_endings(self, buffer: bytes) -> bool:
+        """Does a CR end a line on its own among LF line ends (or an LF among CR ones)?"""
+        if self.newline_byte == _CR:
+            return b"\n" in buffer
+        if b"\r" not in buffer:
+            return False
+        split_crlf = buffer.endswith(b"\r")  # its LF starts the next chunk
+        return buffer.count(b"\r") - split_crlf != buffer.count(b"\r\n")
 
     def _quotes_are_well_formed(self, array: np.ndarray, quotes: np.ndarray) -> bool:
         """Does every opening quote (by parity) start a value? Otherwise a quote is literal text."""
@@ -222,28 +243,33 @@ class _ByteScanner:
 
 
 def _scan_text(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
+    """The slower, exact scan: Python's csv module over the decoded text."""
     result = RecordScan(may_have_padding=True)
     expected = len(sniffed.header)
     header_seen = False
-    with path.open(encoding=sniffed.encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=sniffed.delimiter, skipinitialspace=True, strict=True)
+    # Byte-compatible encodings only need the structure here; a fallback is decided elsewhere.
+    errors = "strict" if sniffed.encoding.startswith(("utf-16", "utf-32")) else "replace"
+    with path.open(encoding=sniffed.encoding, errors=errors, newline="") as handle:
+        reader = csv.reader(handle, delimiter=sniffed.delimiter, skipinitialspace=True)
         start_line = 1
         try:
             for record in reader:
-                if not any(value.strip() for value in record):
+                if not record or (len(record) == 1 and not record[0].strip()):
                     result.blank_lines += 1
                     result.trailing_blank_lines += 1
                 elif not header_seen:
                     header_seen = True
                 else:
                     if len(record) != expected:
+                        if next(reader, None) is None and "\n" in record[-1] + record[-1].replace("\r", "\n"):
+                            raise unterminated_quote_error(start_line)
                         raise ragged_row_error(start_line, expected, len(record), sniffed.delimiter)
                     result.data_rows += 1
                     result.trailing_blank_lines = 0
                     _check_row_limit(result.data_rows, limits)
                 start_line = reader.line_num + 1
-        except csv.Error:
-            raise unterminated_quote_error(start_line) from None
+        except csv.Error:  # a field beyond the csv module's size limit: leave it to pandas
+            result.fields_checked = False
         except UnicodeDecodeError:
             raise CsvError(
                 f"The file has bytes that are not valid {sniffed.encoding.upper()} text "

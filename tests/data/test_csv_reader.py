@@ -190,6 +190,21 @@ def test_scanning_in_tiny_chunks_gives_the_same_verdict(
     assert verdict() == expected
 
 
+def test_stray_quotes_switch_to_the_csv_module_and_still_find_short_rows(tmp_path: Path) -> None:
+    message = error_of(tmp_path, "name,height,team\nBob,5'11\",red\nAl,6'0\"\n")
+    assert "Line 3 has 2 fields but the header has 3" in message
+
+
+def test_lone_carriage_returns_among_line_feeds(tmp_path: Path) -> None:
+    parsed = read(tmp_path, "a,b\r\n1,2\r3,4\n5,6\r\n")
+    assert parsed.frame.to_dict("list") == {"a": [1, 3, 5], "b": [2, 4, 6]}
+    assert "Line 3 has 1 field" in error_of(tmp_path, "a,b\r\n1,2\r3\n5,6\r\n")
+
+
+def test_unterminated_quote_after_an_escaped_quote_names_the_records_line(tmp_path: Path) -> None:
+    assert "line 2" in error_of(tmp_path, 'a,b\n1,"x\n""y\n')
+
+
 def test_html_column_names_and_values_are_kept_verbatim(tmp_path: Path) -> None:
     name = "<script>alert(1)</script>"
     parsed = read(tmp_path, f'{name},"<b>x</b>"\n1,<img src=x onerror=alert(1)>\n2,&amp;\n')
