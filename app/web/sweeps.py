@@ -98,7 +98,11 @@ def sweep_status(sweep: Sweep, experiments: list[Experiment] | Any) -> str:
     if any(status in ExperimentStatus.ACTIVE for status in statuses):
         started = any(status != ExperimentStatus.QUEUED for status in statuses)
         return "running" if started else "queued"
-    return "cancelled" if sweep.cancel_requested else "completed"
+    if sweep.cancel_requested:
+        return "cancelled"
+    if statuses and ExperimentStatus.COMPLETED not in statuses:
+        return "failed"  # not one run finished well: nothing to rank
+    return "completed"
 
 
 def sweep_summary(session: Session, sweep: Sweep) -> dict[str, Any]:

@@ -50,6 +50,8 @@ def test_run_a_sweep_and_read_its_leaderboard(page: Page, live_server: Any, tmp_
     expect(page.locator("#sweep-progress-text")).to_contain_text("4 / 4 experiments done", timeout=120_000)
     expect(page.locator(".badge-completed")).to_be_visible()
 
+    runs = [page.request.get(f"{live_server.url}/api/experiments/{n}").json() for n in range(1, 5)]
+    assert [run["status"] for run in runs] == ["completed"] * 4, [run["error"] for run in runs]
     rows = page.locator("#leaderboard tbody tr")
     expect(rows).to_have_count(2)
     best = page.locator("#leaderboard tr.best-row")

@@ -201,3 +201,22 @@ def test_pages(client: TestClient, dataset_id: int, settings: Settings, sessions
     promoted = client.post("/sweeps/1/promote", data={"config": "3"}, headers={"HX-Request": "true"})
     assert promoted.headers["HX-Redirect"] == "/experiments/5"
     assert "completed" in client.get("/sweeps").text
+
+
+@pytest.mark.parametrize(
+    ("statuses", "cancelled", "expected"),
+    [
+        (["queued", "queued"], False, "queued"),
+        (["completed", "queued"], False, "running"),
+        (["completed", "failed"], False, "completed"),
+        (["failed", "failed"], False, "failed"),
+        (["completed", "cancelled"], True, "cancelled"),
+    ],
+)
+def test_sweep_status(statuses: list[str], cancelled: bool, expected: str) -> None:
+    from types import SimpleNamespace
+
+    from app.web.sweeps import sweep_status
+
+    experiments = [SimpleNamespace(status=status) for status in statuses]
+    assert sweep_status(SimpleNamespace(cancel_requested=cancelled), experiments) == expected  # type: ignore[arg-type]
