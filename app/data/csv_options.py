@@ -39,6 +39,8 @@ class ReadOptions:
     encoding: str = "utf-8"
     delimiter: str = ","
     quotechar: str = '"'
+    # pandas' skipinitialspace: only for files with quoted values after spaces (it is slow).
+    skip_initial_space: bool = True
     columns: list[str] = field(default_factory=list)
     number_formats: dict[str, NumberFormat] = field(default_factory=dict)
     text_columns: list[str] = field(default_factory=list)
@@ -56,6 +58,7 @@ class ReadOptions:
             encoding=data.get("encoding", "utf-8"),
             delimiter=data.get("delimiter", ","),
             quotechar=data.get("quotechar", '"'),
+            skip_initial_space=data.get("skip_initial_space", True),
             columns=list(data.get("columns") or []),
             number_formats=formats,
             text_columns=list(data.get("text_columns") or []),

@@ -49,7 +49,12 @@ class ParsedCsv:
 
 def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
     sniffed = sniff_file(path, limits)
-    options = ReadOptions(encoding=sniffed.encoding, delimiter=sniffed.delimiter, columns=sniffed.header)
+    options = ReadOptions(
+        encoding=sniffed.encoding,
+        delimiter=sniffed.delimiter,
+        skip_initial_space=sniffed.skip_initial_space,
+        columns=sniffed.header,
+    )
     notices = list(sniffed.notices)
     # The record scan and pandas' parse each read the whole file and mostly run without the
     # GIL, so they overlap; the scan's verdict (with exact line numbers) wins over pandas'.
@@ -138,7 +143,7 @@ def _pandas_options(options: ReadOptions) -> dict:
         "header": 0,
         "names": options.columns,
         "index_col": False,  # never turn an extra first field into a silent index
-        "skipinitialspace": True,
+        "skipinitialspace": options.skip_initial_space,
     }
 
 

@@ -131,8 +131,8 @@ class _ByteScanner:
 
     def _has_padding(self, buffer: bytes, array: np.ndarray, at_end: bool) -> bool:
         """Is there whitespace pandas would keep: a space or tab before a delimiter, a line end
-        or a quote, just after a quote, or a tab starting a value? (pandas itself skips spaces
-        after a delimiter.) Only the neighbours of whitespace bytes are looked at."""
+        or a quote, just after a quote, or starting a value (spaces there are skipped by pandas
+        when `skip_initial_space`)? Only the neighbours of whitespace bytes are looked at."""
         last = len(array) - 1
         ends = [self.delimiter_byte, self.newline_byte, _CR]
         for byte in (_SPACE, _TAB):
@@ -143,7 +143,8 @@ class _ByteScanner:
             preceding = array[np.maximum(positions - 1, 0)]
             if np.any(np.isin(following, ends + [_QUOTE])) or np.any(preceding == _QUOTE):
                 return True
-            if byte == _TAB and (positions[0] == 0 or np.any(np.isin(preceding, ends))):
+            leading_kept = byte == _TAB or not self.sniffed.skip_initial_space
+            if leading_kept and (positions[0] == 0 or np.any(np.isin(preceding, ends))):
                 return True
             if at_end and positions[-1] == last:
                 return True
@@ -167,7 +168,7 @@ class _ByteScanner:
             | (previous == self.delimiter_byte)
             | (previous == self.newline_byte)
             | (previous == _CR)
-            | (previous == _SPACE)
+            | ((previous == _SPACE) & self.sniffed.skip_initial_space)
             | (previous == _QUOTE)
         )
         return bool(starts_value.all())
@@ -250,7 +251,7 @@ def _scan_text(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
     # Byte-compatible encodings only need the structure here; a fallback is decided elsewhere.
     errors = "strict" if sniffed.encoding.startswith(("utf-16", "utf-32")) else "replace"
     with path.open(encoding=sniffed.encoding, errors=errors, newline="") as handle:
-        reader = csv.reader(handle, delimiter=sniffed.delimiter, skipinitialspace=True)
+        reader = csv.reader(handle, delimiter=sniffed.delimiter, skipinitialspace=sniffed.skip_initial_space)
         start_line = 1
         try:
             for record in reader:

@@ -160,9 +160,23 @@ def test_padding_anywhere_is_stripped(tmp_path: Path, content: str) -> None:
     assert read(tmp_path, content).frame["b"].tolist() == ["red", "red"]
 
 
-def test_spaces_after_delimiters_need_no_stripping(tmp_path: Path) -> None:
-    parsed = read(tmp_path, "a, b, c\n1, red, 2\n")
-    assert parsed.frame.iloc[0].tolist() == [1, "red", 2]
+def test_spaces_after_delimiters(tmp_path: Path) -> None:
+    parsed = read(tmp_path, "a, b, c\n1, red, 2\n3,  blue,4\n")
+    assert parsed.frame.to_dict("list") == {"a": [1, 3], "b": ["red", "blue"], "c": [2, 4]}
+    assert not parsed.options.skip_initial_space
+
+
+def test_quoted_values_after_spaces(tmp_path: Path) -> None:
+    parsed = read(tmp_path, 'id, city, n\n1, "New York, NY", 2\n2, Paris, 3\n')
+    assert parsed.frame["city"].tolist() == ["New York, NY", "Paris"]
+    assert parsed.options.skip_initial_space
+
+
+def test_a_quote_after_spaces_beyond_the_sniffed_head_is_not_silently_split(tmp_path: Path) -> None:
+    rows = "".join(f"{i},plain\n" for i in range(40_000))
+    content = "id,city\n" + rows + '40000, "New York, NY"\n'
+    message = error_of(tmp_path, content, CsvLimits(max_rows=50_000, max_columns=5))
+    assert "Line 40002 has 3 fields but the header has 2" in message
 
 
 @pytest.mark.parametrize(
