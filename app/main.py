@@ -15,7 +15,7 @@ from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
 from app.jobs.pool import make_executor
 from app.web import api_datasets, api_experiments, api_results, builder, events, experiment_pages, pages, prediction_pages
-from app.web import api_sweeps, sweep_pages
+from app.web import api_sweeps, cross_validation_pages, sweep_pages
 from app.web.errors import install_error_handlers
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_datasets.router)
     app.include_router(api_experiments.router)
     app.include_router(api_sweeps.router)
+    app.include_router(cross_validation_pages.api_router)
     app.include_router(events.router)
     app.include_router(api_results.router)
     app.include_router(pages.router)
@@ -64,4 +65,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiment_pages.router)
     app.include_router(prediction_pages.router)
     app.include_router(sweep_pages.router)
+    app.include_router(cross_validation_pages.router)
     return app

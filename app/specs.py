@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from app.data.encoders import ENCODER_NAMES, default_encoder
 
@@ -26,6 +35,7 @@ MAX_UNITS = 4096
 MAX_LAYERS = 16
 MAX_EPOCHS = 10_000
 MAX_BATCH_SIZE = 65_536
+MIN_FOLDS, MAX_FOLDS = 2, 10
 FRACTION_TOLERANCE = 1e-3  # sliders give 0.67 + 0.21 + 0.12 = 1.0000000000000002
 
 assert set(ENCODER_NAMES) == set(EncoderName.__args__)  # type: ignore[attr-defined]
@@ -41,6 +51,23 @@ class SplitSpec(_Spec):
     test: float = 0.12
     stratify: bool = True
     seed: Annotated[int, Field(ge=0)] = 0
+    # Cross-validation: k stratified folds over the training and validation rows, the
+    # test rows held out; scored after the main run. Left out of the JSON when unset.
+    folds: int | None = None
+
+    @field_validator("folds")
+    @classmethod
+    def _folds(cls, value: int | None) -> int | None:
+        if value is not None and not MIN_FOLDS <= value <= MAX_FOLDS:
+            raise ValueError(f"cross-validation needs between {MIN_FOLDS} and {MAX_FOLDS} folds, not {value}")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_folds(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("folds") is None:
+            data.pop("folds", None)
+        return data
 
     @field_validator("train", "validation", "test")
     @classmethod

@@ -119,6 +119,8 @@ class Experiment(Base):
         ForeignKey("sweeps.id", ondelete="CASCADE"), index=True, default=None
     )
     sweep_config: Mapped[int | None] = mapped_column(Integer, default=None)
+    # k-fold cross-validation (when the spec asks): per fold metrics and curves, mean ± std.
+    cross_validation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
 

@@ -64,6 +64,7 @@ class LeaseHeartbeat:
 
 def run_next(context: WorkerContext) -> int | None:
     """Claim and run one queued experiment; return its id, or None when the queue is empty."""
+    from app.jobs.cross_validation import run_cross_validation  # NumPy too
     from app.jobs.runner import run_experiment  # imports NumPy: after the thread limit is set
 
     with context.sessions() as session:
@@ -72,6 +73,10 @@ def run_next(context: WorkerContext) -> int | None:
         return None
     with LeaseHeartbeat(context, experiment_id):
         run_experiment(context, experiment_id)
+    try:
+        run_cross_validation(context, experiment_id)
+    except Exception:  # the main run's results stand; the folds are an extra
+        logger.exception("Cross-validation of experiment %s failed", experiment_id)
     return experiment_id
 
 

@@ -1,0 +1,165 @@
+"""Cross-validation of an experiment: k stratified folds over its training and validation rows.
+
+The test rows are those of the experiment's own split and stay held out. Each fold
+fits its encoders on its training part, trains the spec's network with early stopping
+on the held-out fold, and is scored there; the result holds every fold's metrics and
+learning curve, and each metric's mean ± standard deviation across folds. It runs in
+the worker after the main run, so the experiment's own model and results come first.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.data.csv_options import ReadOptions
+from app.data.csv_reader import load_frame
+from app.data.folds import stratified_folds
+from app.data.splits import quantile_bins, split_rows
+from app.data.table_encoding import TableEncoder
+from app.data.tasks import make_label_codec, resolve_task
+from app.db.cross_validation import store_cross_validation
+from app.db.datasets import dataset_path
+from app.db.experiments import get_experiment
+from app.db.models import ExperimentStatus
+from app.engine import EpochReport, fit
+from app.jobs.pipeline import (
+    METRIC_OF_TASK,
+    FittedPipeline,
+    build_network,
+    choose_encoders,
+    training_config,
+)
+from app.jobs.pipeline import _evaluate as evaluate_outputs
+from app.jobs.worker import WorkerContext
+from app.specs import ExperimentSpec
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+def _finite(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _summarise(folds: list[dict[str, Any]]) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    names = [name for name in folds[0]["metrics"]] if folds else []
+    mean: dict[str, float | None] = {}
+    std: dict[str, float | None] = {}
+    for name in names:
+        values = [fold["metrics"][name] for fold in folds if fold["metrics"].get(name) is not None]
+        mean[name] = statistics.fmean(values) if values else None
+        std[name] = statistics.stdev(values) if len(values) > 1 else None
+    return mean, std
+
+
+def cross_validate(
+    frame: pd.DataFrame,
+    spec: ExperimentSpec,
+    *,
+    column_kinds: Mapping[str, str] | None = None,
+    on_fold: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Train and score the spec on each of `spec.split.folds` folds; see the module docstring."""
+    k = spec.split.folds
+    if not k:
+        raise ValueError("This experiment does not ask for cross-validation.")
+    encoders = choose_encoders(frame, spec, column_kinds)
+    labeled = frame[frame[spec.label].notna()].reset_index(drop=True)
+    label = labeled[spec.label]
+    guess = resolve_task(spec.task, label, spec.label)
+    regression = guess.task == "regression"
+    strata = quantile_bins(label) if regression else label.to_numpy()
+    s = spec.split
+    splits = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
+    pool = np.sort(np.concatenate([splits.train, splits.validation]))
+    parts = stratified_folds(np.asarray(strata)[pool], k, s.seed, s.stratify)
+    result: dict[str, Any] = {
+        "k": k,
+        "status": "running",
+        "task": guess.task,
+        "metric": METRIC_OF_TASK[guess.task],
+        "rows": int(pool.size),
+        "test_rows": int(splits.test.size),
+        "folds": [],
+    }
+    for number, (train_positions, held_positions) in enumerate(parts, start=1):
+        if should_stop is not None and should_stop():
+            result["status"] = "cancelled"
+            break
+        train, held = labeled.iloc[pool[train_positions]], labeled.iloc[pool[held_positions]]
+        codec = make_label_codec(guess.task)
+        codec.fit(train[spec.label] if regression else label)
+        table = TableEncoder(encoders).fit(train)
+        pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
+        net = build_network(spec, pipeline)
+        curve: list[dict[str, Any]] = []
+
+        def record(report: EpochReport, curve: list[dict[str, Any]] = curve) -> None:
+            curve.append({
+                "epoch": report.epoch,
+                "train_loss": _finite(report.train_loss),
+                "val_loss": _finite(report.val_loss),
+                "train_metric": _finite(report.train_metric),
+                "val_metric": _finite(report.val_metric),
+            })
+
+        X_held, y_held = table.transform(held), codec.encode(held[spec.label])
+        training = fit(
+            net, table.transform(train), codec.encode(train[spec.label]), X_held, y_held,
+            loss=pipeline.loss, config=training_config(spec), metric=METRIC_OF_TASK[guess.task],
+            on_epoch=record, should_stop=should_stop,
+        )
+        metrics, _ = evaluate_outputs(pipeline, y_held, net.predict(X_held))
+        result["folds"].append({
+            "fold": number,
+            "train_rows": int(train_positions.size),
+            "validation_rows": int(held_positions.size),
+            "metrics": {name: _finite(value) for name, value in metrics.items()},
+            "best_epoch": training.best_epoch,
+            "stop_reason": training.stop_reason,
+            "curve": curve,
+        })
+        result["mean"], result["std"] = _summarise(result["folds"])
+        if on_fold is not None:
+            on_fold(result)
+    if result["status"] == "running":
+        result["status"] = "completed"
+    result["mean"], result["std"] = _summarise(result["folds"])
+    return result
+
+
+def run_cross_validation(context: WorkerContext, experiment_id: int) -> None:
+    """After a completed main run: cross-validate when the spec asks, storing each fold."""
+
+    def store(result: dict[str, Any] | None) -> None:
+        with context.sessions() as session:
+            store_cross_validation(session=session, experiment_id=experiment_id, result=result)
+
+    with context.sessions() as session:
+        experiment = get_experiment(session=session, experiment_id=experiment_id)
+        if experiment is None:
+            return
+        spec = ExperimentSpec.model_validate(experiment.spec)
+        if not spec.split.folds:
+            return
+        if experiment.status != ExperimentStatus.COMPLETED:
+            store(None)
+            return
+        dataset = experiment.dataset
+        path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
+        options = ReadOptions.from_dict(dataset.read_options)
+        kinds = {column["name"]: column["kind"] for column in dataset.profile.get("columns", [])}
+    store({"k": spec.split.folds, "status": "running", "folds": []})
+    try:
+        result = cross_validate(
+            load_frame(path, options), spec, column_kinds=kinds, on_fold=store, should_stop=context.stopping.is_set
+        )
+    except ValueError as exc:  # the data's own problems, already phrased for people
+        result = {"k": spec.split.folds, "status": "failed", "error": str(exc), "folds": []}
+    store(result)
