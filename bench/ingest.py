@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROWS = 1_000_000
-ROUNDS = 2
+ROUNDS = 3
 TARGET_RATIO = 2.0
 CACHE = Path(__file__).parent / "out" / f"ingest_{ROWS}x20.csv"
 

@@ -1,9 +1,14 @@
 """Read an uploaded CSV into a DataFrame, or refuse it with a sentence a person understands.
 
 `read_csv_file` sniffs the head (encoding, delimiter, header), checks every record's field
-count in one fast pass, lets pandas' C engine parse the file once, then cleans the columns
-(see `column_cleaning` for the decisions). What it detected is returned as `ReadOptions`;
-`load_frame` re-reads a stored file with them and gives the same frame.
+count in one fast pass (`record_scan`, on a second thread while pandas' C engine parses the
+file once), then cleans the columns (see `column_cleaning` for the decisions). What it
+detected is returned as `ReadOptions`; `load_frame` re-reads a stored file with them, without
+the checks, and gives the same frame.
+
+Text columns stay pandas' "str" dtype (dates too: profiling calls them datetime); numbers are
+int64 or float64 (float64 when a column has missing values); true/false columns are bool, or
+pandas' nullable "boolean" when some values are missing.
 """
 
 from __future__ import annotations
