@@ -2,8 +2,9 @@
 
 pandas pads a row with too few fields with missing values without a word, so every record's
 field count is checked here first. For ASCII-compatible encodings the pass runs on raw bytes
-with NumPy (delimiters and newlines inside quotes are skipped by quote parity); UTF-16 and
-UTF-32 files go through the csv module instead.
+with NumPy (delimiters and newlines inside quotes are skipped by quote parity). Python's csv
+module, whose rules are pandas' rules, takes over when parity cannot be trusted (a quote
+inside an unquoted value, lone CRs among LF line ends) and for UTF-16 and UTF-32 files.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ class RecordScan:
     data_rows: int = 0
     blank_lines: int = 0
     trailing_blank_lines: int = 0
-    # Whether a value may carry spaces pandas keeps (before a delimiter or inside quotes).
+    # Whether a value may carry spaces or tabs pandas keeps, so text needs stripping.
     may_have_padding: bool = False
-    # False when a quote appeared inside an unquoted value, so quote parity says nothing.
+    # False when the csv module gave up (a field beyond its size limit): pandas' checks only.
     fields_checked: bool = True
 
 
