@@ -13,8 +13,8 @@ from app.jobs.sweeps import SweepRequest
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.serializers import experiment_detail
 from app.web.sweeps import (
-    check_reveal,
     check_request,
+    check_reveal,
     promoted_spec,
     start_sweep,
     sweep_detail,

@@ -267,6 +267,7 @@ def state_from_form(dataset: Dataset, form: FormData, leaking: set[str]) -> Buil
             test=reader.number("split-test", "Test share", 12) / 100,
             stratify=form.get("stratify") == "on",
             seed=reader.number("split-seed", "Split seed", 0, whole=True),
+            folds=reader.number("split-folds", "Cross-validation folds", None, whole=True, blank=None),
         )
     except ValidationError as error:
         problems += [f"Split: {message}." for message in validation_messages(error)]

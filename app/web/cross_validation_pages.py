@@ -52,7 +52,8 @@ def loss_curves(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One small chart per fold: training (solid) and validation (dashed) loss by epoch,
     all on the same axes so the folds compare at a glance."""
     folds = result.get("folds") or []
-    losses = [p[key] for fold in folds for p in fold["curve"] for key in ("train_loss", "val_loss") if p.get(key) is not None]
+    keys = ("train_loss", "val_loss")
+    losses = [p[key] for fold in folds for p in fold["curve"] for key in keys if p.get(key) is not None]
     if not losses:
         return []
     top, bottom = max(losses), min(losses)
@@ -69,7 +70,9 @@ def loss_curves(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@api_router.get("/{experiment_id}/cross-validation", summary="Cross-validation: each fold's metrics and curve, mean ± std")
+@api_router.get(
+    "/{experiment_id}/cross-validation", summary="Cross-validation: each fold's metrics and curve, mean ± std"
+)
 def cross_validation_json(experiment_id: int, session: SessionDep) -> dict[str, Any]:
     return cross_validation_of(experiment_or_404(session, experiment_id))
 

@@ -169,7 +169,9 @@ def check_reveal(detail: dict[str, Any], config: int | None) -> None:
             "sweep, so that the choice cannot be tuned to it.",
         )
     if detail["status"] in ("queued", "running"):
-        raise HTTPException(409, "The sweep is still running; pick a configuration once it has finished (or cancel the rest).")
+        raise HTTPException(
+            409, "The sweep is still running; pick a configuration once it has finished (or cancel the rest)."
+        )
     row = next((row for row in detail["leaderboard"] if row["config"] == config), None)
     if row is None:
         raise HTTPException(404, f"This sweep has no configuration {config}.")

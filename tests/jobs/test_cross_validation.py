@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import numpy as np
@@ -18,6 +19,8 @@ from app.db.session import make_engine, make_session_factory
 from app.jobs.cross_validation import cross_validate
 from app.jobs.worker import WorkerContext, run_next
 from app.specs import ExperimentSpec
+
+HTMX = {"HX-Request": "true"}
 
 
 def blobs(rows: int = 120) -> pd.DataFrame:
@@ -93,6 +96,33 @@ def test_worker_cross_validates_after_the_main_run(client: TestClient, settings:
     page = client.get(f"/experiments/{experiment_id}/cross-validation")
     assert page.status_code == 200 and "3 of 3 folds done" in page.text and page.text.count("Fold ") >= 6
     assert "every 2s" not in page.text
+    panel = client.get(f"/experiments/{experiment_id}").text
+    assert "Cross-validation over 3 folds</a>: validation accuracy" in panel and "Sweep from here" in panel
     plain = client.post("/api/experiments", json={**spec, "split": {}}).json()["id"]
     missing = client.get(f"/api/experiments/{plain}/cross-validation")
     assert missing.status_code == 404 and "does not ask for cross-validation" in missing.json()["detail"]
+
+
+def test_builder_sets_the_folds(client: TestClient) -> None:
+    csv = blobs().to_csv(index=False).encode()
+    dataset_id = client.post("/api/datasets", files={"file": ("b.csv", io.BytesIO(csv), "text/csv")}).json()["id"]
+    page = client.get(f"/datasets/{dataset_id}/experiments/new").text
+    assert 'id="split-folds"' in page and 'placeholder="off"' in page
+    fields: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and 'type="submit"' not in tag and ('type="checkbox"' not in tag or "checked" in tag):
+            fields.setdefault(name.group(1), []).append(value.group(1) if value else "on")
+    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        selected = re.search(r'<option value="([^"]*)" selected', body)
+        fields.setdefault(name, []).append(selected.group(1) if selected else "")
+    bad = client.post(f"/datasets/{dataset_id}/builder", data=fields | {"split-folds": ["12"]}, headers=HTMX)
+    assert "between 2 and 10 folds" in bad.text
+    response = client.post(
+        f"/datasets/{dataset_id}/builder", data=fields | {"split-folds": ["4"], "op": ["train"]}, headers=HTMX
+    )
+    assert response.status_code == 204, response.text
+    (experiment,) = client.get("/api/experiments").json()
+    assert client.get(f"/api/experiments/{experiment['id']}").json()["spec"]["split"]["folds"] == 4
+    again = client.get(f"/datasets/{dataset_id}/experiments/new?from={experiment['id']}").text
+    assert 'name="split-folds" value="4"' in again

@@ -187,7 +187,8 @@ def test_data_shape_from_the_profile() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(20, "under a minute"), (61, "about 1 minute"), (600, "about 10 minutes"), (7200, "about 2.0 hours")]
+    ("seconds", "text"),
+    [(20, "under a minute"), (61, "about 1 minute"), (600, "about 10 minutes"), (7200, "about 2.0 hours")],
 )
 def test_duration_text(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text
