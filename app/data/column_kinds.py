@@ -4,7 +4,8 @@ Kinds, decided in this order (the first rule that applies wins):
 
 - constant: at most one distinct non-missing value (an all-missing column is constant too).
 - boolean: a true/false dtype, numbers that are only 0 and 1, or text with exactly two values
-  forming a yes/no pair (true/false, yes/no, y/n, t/f, 1/0, on/off) in any case ("Yes"/"No").
+  forming a yes/no pair (true/false, yes/no, y/n, t/f, 1/0, on/off, and ja/nein, oui/non,
+  si/no, sí/no, vrai/faux, wahr/falsch) in any case ("Yes"/"No").
   "yes", "YES" and "no" are three values, so categorical: the user sees and decides.
 - id: unique on every row with nothing missing, in a table of at least `ID_MIN_ROWS` rows,
   and either integers forming a sequence (sorted, or a shuffled run of consecutive numbers)
@@ -16,7 +17,8 @@ Kinds, decided in this order (the first rule that applies wins):
   time), then month-first "%m/%d/%Y", then day-first "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", each
   optionally followed by " %H:%M" or " %H:%M:%S". Ambiguous dates read month-first.
 - text: free-form strings: mostly distinct (ratio at least `TEXT_MIN_DISTINCT_RATIO`) and long
-  or wordy (on average at least `TEXT_MIN_LENGTH` characters or `TEXT_MIN_WORDS` words).
+  or wordy (on average at least `TEXT_MIN_LENGTH` characters or `TEXT_MIN_WORDS` words), or
+  several words different on every row (names, notes).
 - categorical: any other text.
 """
 
@@ -42,6 +44,12 @@ BOOLEAN_PAIRS = (
     {"t", "f"},
     {"1", "0"},
     {"on", "off"},
+    {"ja", "nein"},
+    {"oui", "non"},
+    {"si", "no"},
+    {"sí", "no"},
+    {"vrai", "faux"},
+    {"wahr", "falsch"},
 )
 DATE_FORMATS = tuple(
     f"{date}{time}"
@@ -143,7 +151,7 @@ def infer_kind(column: pd.Series, distinct: Distinct) -> str:
     if mostly_distinct and (lengths >= TEXT_MIN_LENGTH or words >= TEXT_MIN_WORDS):
         return "text"
     if unique_per_row:
-        return "id"
+        return "text"  # several words, different on every row: names, notes
     return "categorical"
 
 

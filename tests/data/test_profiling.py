@@ -73,6 +73,8 @@ def test_each_kind() -> None:
         (["Y", "N", "N", "Y"], "boolean"),
         ([1.0, 0.0, np.nan, 1.0], "boolean"),
         (["M", "F", "F", "M"], "categorical"),
+        (["ja", "nein", "Ja"], "categorical"),
+        (["Oui", "Non", "Oui"], "boolean"),
         ([1, 2, 2, 1], "integer"),
         ([1.0, 2.0, np.nan, 3.0], "integer"),  # whole numbers with missing values
         ([0.5, 1.5, 2.0, 3.0], "numeric"),
@@ -87,6 +89,16 @@ def test_each_kind() -> None:
 )
 def test_kind_of_small_columns(values: list, kind: str) -> None:
     assert kinds(pd.DataFrame({"x": values}))["x"] == kind
+
+
+def test_unique_names_are_text_and_unique_codes_are_ids() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": [f"Person {i} Smith" for i in range(ROWS)],
+            "uuid": [f"{i:08x}-77ab" for i in range(ROWS)],
+        }
+    )
+    assert kinds(frame) == {"name": "text", "uuid": "id"}
 
 
 def test_unique_values_in_a_tiny_table_are_not_an_id() -> None:
