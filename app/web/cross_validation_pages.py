@@ -16,9 +16,10 @@ router = APIRouter(include_in_schema=False)
 
 METRIC_LABELS = {
     "accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "f1_macro": "F1 (macro)",
+    "precision_macro": "Precision (macro)", "recall_macro": "Recall (macro)",
     "roc_auc": "ROC AUC", "log_loss": "Log loss", "r2": "R²", "mae": "MAE", "rmse": "RMSE",
 }
-CURVE_WIDTH, CURVE_HEIGHT, PAD = 300, 150, 8
+CURVE_WIDTH, CURVE_HEIGHT, PAD = 300, 150, 14
 
 
 def _requested(experiment: Experiment) -> int | None:
@@ -65,6 +66,8 @@ def loss_curves(result: dict[str, Any]) -> list[dict[str, Any]]:
             "validation": _curve(fold["curve"], "val_loss", top, bottom, epochs),
             "epochs": len(fold["curve"]),
             "best_epoch": fold.get("best_epoch"),
+            "top": f"{top:.3g}",
+            "bottom": f"{bottom:.3g}",
         }
         for fold in folds
     ]
