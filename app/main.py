@@ -14,8 +14,19 @@ from app.db.experiments import interrupt_expired_leases
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
 from app.jobs.pool import make_executor
-from app.web import api_datasets, api_experiments, api_results, builder, events, experiment_pages, pages, prediction_pages
-from app.web import api_sweeps, cross_validation_pages, sweep_pages
+from app.web import (
+    api_datasets,
+    api_experiments,
+    api_results,
+    api_sweeps,
+    builder,
+    cross_validation_pages,
+    events,
+    experiment_pages,
+    pages,
+    prediction_pages,
+    sweep_pages,
+)
 from app.web.errors import install_error_handlers
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
