@@ -86,6 +86,7 @@ def restart_experiment(*, session: Session, experiment: Experiment) -> None:
             error=None,
             metrics=None,
             summary=None,
+            cross_validation=None,
             cancel_requested=False,
             worker_id=None,
             lease_expires_at=None,

@@ -115,14 +115,13 @@ class Experiment(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # A sweep owns its experiments: deleting the sweep deletes them (CASCADE).
-    sweep_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sweeps.id", ondelete="CASCADE"), index=True, default=None
-    )
+    sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), index=True, default=None)
     sweep_config: Mapped[int | None] = mapped_column(Integer, default=None)
     # k-fold cross-validation (when the spec asks): per fold metrics and curves, mean ± std.
     cross_validation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
+    sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)
 
 
 class EpochMetric(Base):

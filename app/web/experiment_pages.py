@@ -11,7 +11,14 @@ from app.db.experiments import list_experiments, request_cancel, restart_experim
 from app.db.models import ExperimentStatus
 from app.web.deps import SessionDep, dataset_or_404, experiment_or_404
 from app.web.htmx import go_to, render
-from app.web.serializers import experiment_detail, experiment_summary, spec_differences
+from app.web.serializers import (
+    experiment_detail,
+    experiment_summary,
+    spec_differences,
+    test_hidden,
+    visible_metrics,
+    visible_summary,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,7 +34,10 @@ def _context(session: SessionDep, experiment_id: int, split: str = "test") -> di
         "info": experiment_detail(session, experiment),
         "dataset": experiment.dataset,
         "finished": experiment.status in ExperimentStatus.FINISHED,
-        "results_split": split,
+        "results_split": "validation" if split == "test" and test_hidden(experiment) else split,
+        "metrics": visible_metrics(experiment) or {},
+        "summary": visible_summary(experiment) or {},
+        "test_hidden": test_hidden(experiment),
     }
 
 

@@ -53,8 +53,31 @@ def _duration(experiment: Experiment) -> float | None:
 
 def _headline(experiment: Experiment, split: str) -> float | None:
     """The task's headline metric on one split: accuracy, or R² for regression."""
-    metrics = (experiment.metrics or {}).get(split) or {}
+    metrics = (visible_metrics(experiment) or {}).get(split) or {}
     return metrics.get("r2" if experiment.task == "regression" else "accuracy")
+
+
+def test_hidden(experiment: Experiment) -> bool:
+    """A sweep keeps its test split blind: only the configuration the user picked shows it."""
+    sweep = experiment.sweep
+    return sweep is not None and experiment.sweep_config != sweep.revealed_config
+
+
+def visible_metrics(experiment: Experiment) -> dict[str, Any] | None:
+    if experiment.metrics is None or not test_hidden(experiment):
+        return experiment.metrics
+    return {split: values for split, values in experiment.metrics.items() if split != "test"}
+
+
+def visible_summary(experiment: Experiment) -> dict[str, Any] | None:
+    """The stored summary, less everything computed on the test split while it is blind."""
+    summary = experiment.summary
+    if summary is None or not test_hidden(experiment):
+        return summary
+    hidden = {key: value for key, value in summary.items() if key != "baseline"}
+    for key in ("details", "plots"):
+        hidden[key] = {split: v for split, v in (summary.get(key) or {}).items() if split != "test"}
+    return hidden
 
 
 def experiment_summary(experiment: Experiment) -> dict[str, Any]:
@@ -72,6 +95,9 @@ def experiment_summary(experiment: Experiment) -> dict[str, Any]:
         "test_metric": _headline(experiment, "test"),
         "duration_seconds": _duration(experiment),
         "created_at": experiment.created_at.isoformat(),
+        "sweep_id": experiment.sweep_id,
+        "sweep_config": experiment.sweep_config,
+        "test_hidden": test_hidden(experiment),
     }
 
 
@@ -80,8 +106,8 @@ def experiment_detail(session: Session, experiment: Experiment) -> dict[str, Any
         **experiment_summary(experiment),
         "spec": experiment.spec,
         "error": experiment.error,
-        "metrics": experiment.metrics,
-        "summary": experiment.summary,
+        "metrics": visible_metrics(experiment),
+        "summary": visible_summary(experiment),
         "queue_position": queue_position(session=session, experiment=experiment),
         "cancel_requested": experiment.cancel_requested,
         "started_at": experiment.started_at.isoformat() if experiment.started_at else None,

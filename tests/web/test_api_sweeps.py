@@ -127,6 +127,11 @@ def test_leaderboard_is_blind_until_one_configuration_is_picked(
     assert all(row["completed"] == 2 and row["validation_std"] is not None for row in board)
     assert board[0]["best"] and sweep["best_config"] == board[0]["config"]
     assert not any("test" in key for row in board for key in row)
+    for experiment_id in sweep["experiment_ids"]:  # the runs themselves keep the test split blind too
+        run = client.get(f"/api/experiments/{experiment_id}").json()
+        assert run["test_hidden"] and run["test_metric"] is None and "test" not in run["metrics"]
+        assert "baseline" not in run["summary"] and "test" not in run["summary"]["details"]
+        assert "Test</a>" not in client.get(f"/experiments/{experiment_id}").text
 
     picked = board[-1]["config"]  # any configuration may be picked, not only the best
     revealed = client.post(f"/api/sweeps/{sweep_id}/reveal", json={"config": picked})
@@ -134,6 +139,10 @@ def test_leaderboard_is_blind_until_one_configuration_is_picked(
     rows = revealed.json()["leaderboard"]
     assert [row["config"] for row in rows if "test_mean" in row] == [picked]
     assert 0 <= next(row for row in rows if row["config"] == picked)["test_mean"] <= 1
+    for experiment_id in sweep["experiment_ids"]:
+        run = client.get(f"/api/experiments/{experiment_id}").json()
+        assert run["test_hidden"] == (run["sweep_config"] != picked)
+        assert (run["test_metric"] is not None) == (run["sweep_config"] == picked)
     again = client.post(f"/api/sweeps/{sweep_id}/reveal", json={"config": board[0]["config"]})
     assert again.status_code == 409 and "already picked" in again.json()["detail"]
 
