@@ -20,8 +20,12 @@ from playwright.sync_api import Page, expect
 def test_results_downloads_and_portable_model(page: Page, live_server: Any, tmp_path: Path, screenshot: Any) -> None:
     api = httpx2.Client(base_url=live_server.url, timeout=30)
     dataset = api.post("/api/datasets/samples/iris").json()
-    spec = {"dataset_id": dataset["id"], "label": "species", "layers": [{"units": 16}],
-            "training": {"epochs": 60, "learning_rate": 0.01}}
+    spec = {
+        "dataset_id": dataset["id"],
+        "label": "species",
+        "layers": [{"units": 16}],
+        "training": {"epochs": 60, "learning_rate": 0.01},
+    }
     experiment = api.post("/api/experiments", json=spec).json()
 
     page.goto(f"{live_server.url}/experiments/{experiment['id']}")
@@ -49,7 +53,9 @@ def test_results_downloads_and_portable_model(page: Page, live_server: Any, tmp_
     subprocess.run([sys.executable, str(folder / "predict.py"), str(new_rows), str(output)], check=True, timeout=60)
     standalone = list(csv.DictReader(output.open()))
     with new_rows.open("rb") as handle:
-        served = api.post(f"/api/experiments/{experiment['id']}/predict", files={"file": ("new.csv", handle, "text/csv")})
+        served = api.post(
+            f"/api/experiments/{experiment['id']}/predict", files={"file": ("new.csv", handle, "text/csv")}
+        )
     layerlab = list(csv.DictReader(io.StringIO(served.text)))
     assert [row["predicted"] for row in standalone] == [row["predicted"] for row in layerlab]
     for ours, theirs in zip(standalone, layerlab, strict=True):
