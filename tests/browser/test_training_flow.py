@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 
-def spirals_csv(path: Path, rows: int = 600) -> None:
+def spirals_csv(path: Path, rows: int = 3000) -> None:
     """Two interleaved classes with a little noise: learnable, but not in one epoch."""
     rng = np.random.default_rng(1)
     lines = ["radius_x,radius_y,noise,arm"]
@@ -21,6 +21,11 @@ def spirals_csv(path: Path, rows: int = 600) -> None:
         y = t * np.sin(t + arm * np.pi) + rng.normal(0, 0.1)
         lines.append(f"{x:.4f},{y:.4f},{rng.normal():.4f},{'left' if arm else 'right'}")
     path.write_text("\n".join(lines) + "\n")
+
+
+def settled(page: Page) -> None:
+    """Wait until the builder has re-rendered after the last change, as a person would."""
+    page.wait_for_function("() => !document.querySelector('#builder.htmx-request')")
 
 
 @pytest.mark.workers(1)
@@ -37,17 +42,25 @@ def test_build_train_and_watch(page: Page, live_server: Any, tmp_path: Path, scr
     # Two hidden layers, shaped with the keyboard-reachable controls.
     while page.locator(".layer-row").count() < 2:
         page.get_by_role("button", name="+ Add layer").click()
-        expect(page.locator(".layer-row")).not_to_have_count(0)
+        settled(page)
     while page.locator(".layer-row").count() > 2:
         page.get_by_role("button", name="Remove layer 3").click()
+        settled(page)
     expect(page.locator(".layer-row")).to_have_count(2)
     page.get_by_label("Layer 1 units").fill("32")
     page.get_by_label("Layer 1 units").press("Tab")
+    settled(page)
     expect(page.locator("#network-diagram")).to_contain_text("32 relu")
-    page.get_by_label("Epochs", exact=True).fill("60")
+    # Long enough (a few seconds) that the page sees the curves grow in several steps.
+    page.get_by_label("Batch size").fill("8")
+    page.get_by_label("Batch size").press("Tab")
+    settled(page)
+    page.get_by_label("Epochs", exact=True).fill("120")
     page.get_by_label("Epochs", exact=True).press("Tab")
+    settled(page)
     page.get_by_label("Early-stopping patience").fill("")
     page.get_by_label("Early-stopping patience").press("Tab")
+    settled(page)
     expect(page.get_by_label("Early-stopping patience")).to_have_value("")
     screenshot(page, "builder")
     page.get_by_role("button", name="Train").click()
@@ -66,7 +79,7 @@ def test_build_train_and_watch(page: Page, live_server: Any, tmp_path: Path, scr
     expect(page.locator(".badge-completed")).to_be_visible(timeout=120_000)
     expect(page.locator(".metrics-table")).to_be_visible()
     expect(page.locator(".metrics-table tbody tr")).to_have_count(3)
-    expect(page.locator("#progress-text")).to_contain_text("Completed after 60 of 60 epochs")
+    expect(page.locator("#progress-text")).to_contain_text("Completed after 120 of 120 epochs")
     drawn = page.evaluate("() => document.querySelectorAll('#loss-chart canvas').length")
     assert drawn == 1
     screenshot(page, "training-done")
