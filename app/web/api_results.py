@@ -3,14 +3,17 @@ its epochs, and the portable model."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from app.data.csv_options import CsvError, CsvLimits
 from app.data.csv_reader import read_csv_file
@@ -22,7 +25,7 @@ from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_zip
 from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
-from app.web.serializers import epoch_payload
+from app.web.serializers import epoch_payload, test_hidden
 from app.web.uploads import UploadError, receive_csv_upload
 
 router = APIRouter(prefix="/api/experiments", tags=["results"])
@@ -42,14 +45,36 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/{experiment_id}/predictions.csv", summary="Every row with its split, actual and predicted values")
-def predictions_csv(experiment_id: int, session: SessionDep, settings: SettingsDep) -> FileResponse:
+def predictions_csv(experiment_id: int, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     path = experiment_dir(settings.experiments_dir, experiment.id) / PREDICTIONS_FILE
     if not path.exists():
         raise HTTPException(409, f"Experiment {experiment_id} has no predictions ({experiment.status}).")
-    return FileResponse(
-        path, media_type="text/csv", headers=_attachment(f"layerlab-experiment-{experiment_id}-predictions.csv")
-    )
+    headers = _attachment(f"layerlab-experiment-{experiment_id}-predictions.csv")
+    if test_hidden(experiment):
+        return StreamingResponse(_without_test_predictions(path), media_type="text/csv", headers=headers)
+    return FileResponse(path, media_type="text/csv", headers=headers)
+
+
+def _without_test_predictions(path: Path) -> Iterator[str]:
+    """The stored CSV with the test rows' predictions left blank: a sweep's test split
+    stays blind until its configuration is picked, in downloads too."""
+    with path.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        split, actual = header.index("split"), header.index("actual")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        for number, row in enumerate(reader, start=1):
+            if row[split] == "test":
+                row = row[: actual + 1] + [""] * (len(row) - actual - 1)
+            writer.writerow(row)
+            if number % 5_000 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
 
 @router.get("/{experiment_id}/epochs", summary="The learning curve: one row per epoch")

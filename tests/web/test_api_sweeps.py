@@ -132,6 +132,9 @@ def test_leaderboard_is_blind_until_one_configuration_is_picked(
         assert run["test_hidden"] and run["test_metric"] is None and "test" not in run["metrics"]
         assert "baseline" not in run["summary"] and "test" not in run["summary"]["details"]
         assert "Test</a>" not in client.get(f"/experiments/{experiment_id}").text
+        download = client.get(f"/api/experiments/{experiment_id}/predictions.csv").text.splitlines()
+        test_rows = [line.split(",") for line in download[1:] if line.split(",")[1] == "test"]
+        assert test_rows and all(cell == "" for row in test_rows for cell in row[3:])
 
     picked = board[-1]["config"]  # any configuration may be picked, not only the best
     revealed = client.post(f"/api/sweeps/{sweep_id}/reveal", json={"config": picked})
@@ -186,8 +189,14 @@ def test_pages(client: TestClient, dataset_id: int, settings: Settings, sessions
     assert "No sweeps yet" in client.get("/sweeps").text
     builder = client.get(f"/datasets/{dataset_id}/sweeps/new")
     assert builder.status_code == 200 and "Units per layer" in builder.text
-    form = {"base": "proposal", "epochs": "3", "units": "4, 8", "batchnorm": "off, on", "strategy": "grid",
-            "repeats": "1"}
+    form = {
+        "base": "proposal",
+        "epochs": "3",
+        "units": "4, 8",
+        "batchnorm": "off, on",
+        "strategy": "grid",
+        "repeats": "1",
+    }
     preview = client.post(f"/datasets/{dataset_id}/sweeps/preview", data=form)
     assert "Makes 4 experiments" in preview.text and "4 configurations × 1 repeat)" in preview.text
     bad = client.post(f"/datasets/{dataset_id}/sweeps/preview", data=form | {"units": "4, lots"})
