@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,24 @@ def settings_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def settings(settings_factory) -> Settings:  # type: ignore[no-untyped-def]
     return settings_factory()
+
+
+@pytest.fixture
+def run_queued(settings: Settings):  # type: ignore[no-untyped-def]
+    """`run_queued()` trains every queued experiment in this process; returns how many ran."""
+    from app.db.session import make_engine, make_session_factory
+    from app.jobs.worker import WorkerContext, run_next
+
+    def run() -> int:
+        engine = make_engine(settings.resolved_database_url)
+        context = WorkerContext(settings, make_session_factory(engine), "test-worker", threading.Event())
+        count = 0
+        while run_next(context) is not None:
+            count += 1
+        engine.dispose()
+        return count
+
+    return run
 
 
 @pytest.fixture

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import threading
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app.config import Settings
-from app.db.session import make_engine, make_session_factory
-from app.jobs.worker import WorkerContext, run_next
 
 CSV = "size,colour,price,kind\n" + "".join(
     f"{i % 7},{['red', 'blue'][i % 2]},{i * 1.5:.1f},{['cat', 'dog', 'fox'][i % 3]}\n" for i in range(60)
@@ -92,16 +88,16 @@ def _events(
     return events
 
 
-def _train(client: TestClient, settings: Settings, dataset_id: int, **training: object) -> int:
+def _train(client: TestClient, run_queued: Callable[[], int], dataset_id: int, **training: object) -> int:
     experiment_id = client.post("/api/experiments", json=spec(dataset_id, training=training)).json()["id"]
-    engine = make_engine(settings.resolved_database_url)
-    run_next(WorkerContext(settings, make_session_factory(engine), "w", threading.Event()))
-    engine.dispose()
+    run_queued()
     return int(experiment_id)
 
 
-def test_stream_replays_epochs_in_order_then_done(client: TestClient, settings: Settings, dataset_id: int) -> None:
-    experiment_id = _train(client, settings, dataset_id, epochs=6, early_stopping_patience=None)
+def test_stream_replays_epochs_in_order_then_done(
+    client: TestClient, run_queued: Callable[[], int], dataset_id: int
+) -> None:
+    experiment_id = _train(client, run_queued, dataset_id, epochs=6, early_stopping_patience=None)
     events = _events(client, experiment_id)
     epochs = [data for name, _, data in events if name == "epoch"]
     assert [row["epoch"] for row in epochs] == [1, 2, 3, 4, 5, 6]
@@ -111,8 +107,8 @@ def test_stream_replays_epochs_in_order_then_done(client: TestClient, settings: 
     assert [name for name, _, _ in events].count("status") == 1
 
 
-def test_stream_resumes_after_last_event_id(client: TestClient, settings: Settings, dataset_id: int) -> None:
-    experiment_id = _train(client, settings, dataset_id, epochs=6, early_stopping_patience=None)
+def test_stream_resumes_after_last_event_id(client: TestClient, run_queued: Callable[[], int], dataset_id: int) -> None:
+    experiment_id = _train(client, run_queued, dataset_id, epochs=6, early_stopping_patience=None)
     resumed = [data["epoch"] for name, _, data in _events(client, experiment_id, "4") if name == "epoch"]
     assert resumed == [5, 6]
 

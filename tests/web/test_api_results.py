@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import zipfile
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app.config import Settings
-from app.db.session import make_engine, make_session_factory
-from app.jobs.worker import WorkerContext, run_next
 
 ROWS = 90
 CSV = "size,colour,direction\n" + "".join(
@@ -21,7 +17,7 @@ CSV = "size,colour,direction\n" + "".join(
 
 
 @pytest.fixture
-def trained(client: TestClient, settings: Settings) -> int:
+def trained(client: TestClient, run_queued: Callable[[], int]) -> int:
     """A finished binary experiment whose classes are "=up" (a formula!) and "down"."""
     upload = client.post("/api/datasets", files={"file": ("d.csv", io.BytesIO(CSV.encode()), "text/csv")})
     spec = {
@@ -31,9 +27,7 @@ def trained(client: TestClient, settings: Settings) -> int:
         "training": {"epochs": 30, "learning_rate": 0.05, "early_stopping_patience": None},
     }
     experiment_id = client.post("/api/experiments", json=spec).json()["id"]
-    engine = make_engine(settings.resolved_database_url)
-    run_next(WorkerContext(settings, make_session_factory(engine), "w", threading.Event()))
-    engine.dispose()
+    run_queued()
     assert client.get(f"/api/experiments/{experiment_id}").json()["status"] == "completed"
     return int(experiment_id)
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import io
-import threading
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app.config import Settings
-from app.db.session import make_engine, make_session_factory
-from app.jobs.worker import WorkerContext, run_next
 
 HTMX = {"hx-request": "true"}
 CSV = "size,colour,weight,kind\n" + "".join(
@@ -19,11 +15,9 @@ CSV = "size,colour,weight,kind\n" + "".join(
 )
 
 
-def train(client: TestClient, settings: Settings, **spec: object) -> int:
-    engine = make_engine(settings.resolved_database_url)
+def train(client: TestClient, run_queued: Callable[[], int], **spec: object) -> int:
     experiment_id = client.post("/api/experiments", json=spec).json()["id"]
-    run_next(WorkerContext(settings, make_session_factory(engine), "w", threading.Event()))
-    engine.dispose()
+    run_queued()
     return int(experiment_id)
 
 
@@ -34,10 +28,10 @@ def dataset_id(client: TestClient) -> int:
 
 
 @pytest.fixture
-def classifier(client: TestClient, settings: Settings, dataset_id: int) -> int:
+def classifier(client: TestClient, run_queued: Callable[[], int], dataset_id: int) -> int:
     return train(
         client,
-        settings,
+        run_queued,
         dataset_id=dataset_id,
         label="kind",
         layers=[{"units": 16}],
@@ -64,8 +58,8 @@ def test_results_show_details_and_actions(client: TestClient, classifier: int) -
     assert client.get(f"/experiments/{classifier}/results?split=everything").status_code == 422
 
 
-def test_regression_results(client: TestClient, settings: Settings, dataset_id: int) -> None:
-    experiment_id = train(client, settings, dataset_id=dataset_id, label="weight", training={"epochs": 10})
+def test_regression_results(client: TestClient, run_queued: Callable[[], int], dataset_id: int) -> None:
+    experiment_id = train(client, run_queued, dataset_id=dataset_id, label="weight", training={"epochs": 10})
     page = client.get(f"/experiments/{experiment_id}").text
     assert "Predicted against actual" in page and "Residuals" in page and "Error by range" in page
 
@@ -111,9 +105,11 @@ def test_what_if_follows_the_values(client: TestClient, classifier: int) -> None
 
 
 def test_compare_highlights_differences(
-    client: TestClient, settings: Settings, dataset_id: int, classifier: int
+    client: TestClient, run_queued: Callable[[], int], dataset_id: int, classifier: int
 ) -> None:
-    other = train(client, settings, dataset_id=dataset_id, label="kind", layers=[{"units": 4}], training={"epochs": 5})
+    other = train(
+        client, run_queued, dataset_id=dataset_id, label="kind", layers=[{"units": 4}], training={"epochs": 5}
+    )
     page = client.get(f"/experiments/compare?ids={classifier}&ids={other}").text
     assert f"Experiment {classifier}" in page and f"Experiment {other}" in page
     assert '<tr class="differs"><th scope="row">layers.1.units' in page
