@@ -16,7 +16,7 @@ from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
 from app.jobs.sweeps import SPACE_KEYS, SPACE_LABELS, SweepRequest, duration_text, show_value
 from app.specs import ExperimentSpec, validation_messages
 from app.web.builder import leaking_for
-from app.web.builder_state import initial_state
+from app.web.builder_state import default_label, initial_state
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.htmx import go_to, is_htmx, render
 from app.web.serializers import experiment_summary
@@ -73,8 +73,7 @@ async def _base_spec(dataset: Dataset, session: SessionDep, settings: SettingsDe
         experiment = get_experiment(session=session, experiment_id=int(choice))
         if experiment is not None and experiment.dataset_id == dataset.id:
             return ExperimentSpec.model_validate(experiment.spec)
-    label = str(initial_state(dataset, set()).spec_dict["label"])
-    leaking = await leaking_for(dataset, label, settings.datasets_dir)
+    leaking = await leaking_for(dataset, default_label(dataset), settings.datasets_dir)
     return ExperimentSpec.model_validate(initial_state(dataset, leaking).spec_dict)
 
 
