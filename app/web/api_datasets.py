@@ -12,6 +12,7 @@ from app.data.samples import sample_datasets
 from app.db.datasets import delete_dataset, list_datasets
 from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.ids import PathId
 from app.web.serializers import dataset_detail, dataset_summary
 from app.web.uploads import UploadError
 
@@ -49,14 +50,14 @@ def list_all(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{dataset_id}", summary="One dataset with its profile")
-def one(dataset_id: int, session: SessionDep) -> dict[str, Any]:
+def one(dataset_id: PathId, session: SessionDep) -> dict[str, Any]:
     return dataset_detail(dataset_or_404(session, dataset_id))
 
 
 @router.delete(
     "/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a dataset, its experiments and files"
 )
-def delete(dataset_id: int, settings: SettingsDep, session: SessionDep) -> None:
+def delete(dataset_id: PathId, settings: SettingsDep, session: SessionDep) -> None:
     dataset = dataset_or_404(session, dataset_id)
     delete_dataset(
         session=session,

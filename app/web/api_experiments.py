@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 
 from app.db.experiments import (
     create_experiment,
@@ -17,6 +17,7 @@ from app.db.models import ExperimentStatus
 from app.specs import ExperimentSpec
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.experiment_checks import problems_with_spec
+from app.web.ids import PathId, QueryId
 from app.web.serializers import experiment_detail, experiment_summary
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -38,17 +39,17 @@ def create(spec: ExperimentSpec, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("", summary="Experiments, newest first, optionally of one dataset")
-def list_all(session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
+def list_all(session: SessionDep, dataset_id: QueryId = None) -> list[dict[str, Any]]:
     return [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset_id)]
 
 
 @router.get("/{experiment_id}", summary="One experiment: status, spec, metrics per split")
-def one(experiment_id: int, session: SessionDep) -> dict[str, Any]:
+def one(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     return experiment_detail(session, experiment_or_404(session, experiment_id))
 
 
 @router.post("/{experiment_id}/cancel", summary="Cancel a queued or running experiment")
-def cancel(experiment_id: int, session: SessionDep) -> dict[str, Any]:
+def cancel(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status in ExperimentStatus.ACTIVE:
         request_cancel(session=session, experiment=experiment)
@@ -58,7 +59,7 @@ def cancel(experiment_id: int, session: SessionDep) -> dict[str, Any]:
 @router.post(
     "/{experiment_id}/restart", status_code=status.HTTP_202_ACCEPTED, summary="Queue a finished experiment again"
 )
-def restart(experiment_id: int, session: SessionDep) -> dict[str, Any]:
+def restart(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status in ExperimentStatus.ACTIVE:
         raise HTTPException(409, f"Experiment {experiment_id} is still {experiment.status}; cancel it first.")
@@ -67,7 +68,7 @@ def restart(experiment_id: int, session: SessionDep) -> dict[str, Any]:
 
 
 @router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experiment and its files")
-def delete(experiment_id: int, session: SessionDep, settings: SettingsDep) -> None:
+def delete(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> None:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status == ExperimentStatus.RUNNING:
         raise HTTPException(409, f"Experiment {experiment_id} is training; cancel it before deleting it.")

@@ -25,6 +25,7 @@ from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_zip
 from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.ids import PathId
 from app.web.serializers import epoch_payload, test_hidden
 from app.web.uploads import UploadError, receive_csv_upload
 
@@ -45,7 +46,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/{experiment_id}/predictions.csv", summary="Every row with its split, actual and predicted values")
-def predictions_csv(experiment_id: int, session: SessionDep, settings: SettingsDep) -> Response:
+def predictions_csv(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     path = experiment_dir(settings.experiments_dir, experiment.id) / PREDICTIONS_FILE
     if not path.exists():
@@ -78,13 +79,13 @@ def _without_test_predictions(path: Path) -> Iterator[str]:
 
 
 @router.get("/{experiment_id}/epochs", summary="The learning curve: one row per epoch")
-def epochs(experiment_id: int, session: SessionDep) -> list[dict[str, Any]]:
+def epochs(experiment_id: PathId, session: SessionDep) -> list[dict[str, Any]]:
     experiment_or_404(session, experiment_id)
     return [epoch_payload(row) for row in epochs_after(session=session, experiment_id=experiment_id)]
 
 
 @router.get("/{experiment_id}/model", summary="The portable model: model.json, weights.npz, predict.py, card")
-def model_zip(experiment_id: int, session: SessionDep, settings: SettingsDep) -> Response:
+def model_zip(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     try:
         data = build_model_zip(experiment=experiment, directory=experiment_dir(settings.experiments_dir, experiment.id))
@@ -132,13 +133,13 @@ def predict_or_422(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @router.post("/{experiment_id}/predict", summary="Predict new rows: a CSV upload gives CSV, JSON rows give JSON")
-async def predict(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def predict(experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     model = trained_model(settings, experiment)
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise HTTPException(422, "The request body is not valid JSON.") from exc
         result = predict_or_422(model, _json_rows(body))
         return Response(json.dumps({"predictions": _records(result)}), media_type="application/json")

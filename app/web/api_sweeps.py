@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db.experiments import create_experiment
 from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
 from app.jobs.sweeps import SweepRequest
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.ids import PathId, QueryId
 from app.web.serializers import experiment_detail
 from app.web.sweeps import (
     check_request,
@@ -54,24 +55,24 @@ def estimate(request: SweepRequest, session: SessionDep, settings: SettingsDep) 
 
 
 @router.get("", summary="Sweeps, newest first, optionally of one dataset")
-def list_all(session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
+def list_all(session: SessionDep, dataset_id: QueryId = None) -> list[dict[str, Any]]:
     return [sweep_summary(session, sweep) for sweep in list_sweeps(session=session, dataset_id=dataset_id)]
 
 
 @router.get("/{sweep_id}", summary="A sweep: status, progress and its leaderboard ranked on validation")
-def one(sweep_id: int, session: SessionDep) -> dict[str, Any]:
+def one(sweep_id: PathId, session: SessionDep) -> dict[str, Any]:
     return sweep_detail(session, sweep_or_404(session, sweep_id))
 
 
 @router.post("/{sweep_id}/cancel", summary="Cancel every queued or running experiment of a sweep")
-def cancel(sweep_id: int, session: SessionDep) -> dict[str, Any]:
+def cancel(sweep_id: PathId, session: SessionDep) -> dict[str, Any]:
     sweep = sweep_or_404(session, sweep_id)
     cancel_sweep(session=session, sweep=sweep)
     return sweep_detail(session, sweep)
 
 
 @router.post("/{sweep_id}/reveal", summary="Pick one configuration and see its test scores (once per sweep)")
-def reveal(sweep_id: int, choice: ConfigChoice, session: SessionDep) -> dict[str, Any]:
+def reveal(sweep_id: PathId, choice: ConfigChoice, session: SessionDep) -> dict[str, Any]:
     sweep = sweep_or_404(session, sweep_id)
     detail = sweep_detail(session, sweep)
     config = choice.config if choice.config is not None else detail["best_config"]
@@ -85,7 +86,7 @@ def reveal(sweep_id: int, choice: ConfigChoice, session: SessionDep) -> dict[str
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a configuration (the best by default) as a normal experiment",
 )
-def promote(sweep_id: int, session: SessionDep, choice: ConfigChoice | None = None) -> dict[str, Any]:
+def promote(sweep_id: PathId, session: SessionDep, choice: ConfigChoice | None = None) -> dict[str, Any]:
     sweep = sweep_or_404(session, sweep_id)
     _, spec = promoted_spec(sweep, sweep_detail(session, sweep), choice.config if choice else None)
     experiment = create_experiment(

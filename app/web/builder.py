@@ -29,6 +29,7 @@ from app.web.builder_state import (
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.experiment_checks import problems_with_spec
 from app.web.htmx import go_to, render
+from app.web.ids import MAX_ID, PathId
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,11 +63,11 @@ def _render_builder(request: Request, state: BuilderState, status_code: int = 20
 
 @router.get("/datasets/{dataset_id}/experiments/new", response_class=HTMLResponse)
 async def new_experiment(
-    dataset_id: int,
+    dataset_id: PathId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    from_experiment: Annotated[int | None, Query(alias="from")] = None,
+    from_experiment: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
     spec = None
@@ -80,7 +81,7 @@ async def new_experiment(
 
 
 @router.post("/datasets/{dataset_id}/builder")
-async def builder_change(dataset_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def builder_change(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Every change re-renders the form; `op=train` creates the experiment."""
     dataset = dataset_or_404(session, dataset_id)
     form = await request.form()

@@ -25,6 +25,7 @@ from app.jobs.topology import (
     propose_task,
 )
 from app.specs import ExperimentSpec, LayerSpec, SplitSpec, TrainingSpec, validation_messages
+from app.web.ids import parse_whole
 
 MOSTLY_MISSING_SHARE = 0.5
 HIGH_CARDINALITY = 50
@@ -326,9 +327,9 @@ def apply_layer_operation(state: BuilderState, operation: str) -> None:
         if len(layers) < MAX_BUILDER_LAYERS:
             layers.append(LayerSpec(units=layers[-1].units if layers else 32))
         return
-    if not raw_index.isdigit() or int(raw_index) >= len(layers):
+    index = parse_whole(raw_index, maximum=len(layers) - 1) if layers else None
+    if index is None:
         return
-    index = int(raw_index)
     if name == "remove":
         layers.pop(index)
     elif name == "up" and index > 0:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from app.db.models import Experiment
 from app.web.deps import SessionDep, experiment_or_404
 from app.web.htmx import render
+from app.web.ids import PathId
 
 api_router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 router = APIRouter(include_in_schema=False)
@@ -76,11 +77,11 @@ def loss_curves(result: dict[str, Any]) -> list[dict[str, Any]]:
 @api_router.get(
     "/{experiment_id}/cross-validation", summary="Cross-validation: each fold's metrics and curve, mean ± std"
 )
-def cross_validation_json(experiment_id: int, session: SessionDep) -> dict[str, Any]:
+def cross_validation_json(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     return cross_validation_of(experiment_or_404(session, experiment_id))
 
 
-def _context(session: SessionDep, experiment_id: int) -> dict[str, Any]:
+def _context(session: SessionDep, experiment_id: PathId) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
     result = cross_validation_of(experiment)
     return {
@@ -96,10 +97,10 @@ def _context(session: SessionDep, experiment_id: int) -> dict[str, Any]:
 
 
 @router.get("/experiments/{experiment_id}/cross-validation", response_class=HTMLResponse)
-def cross_validation_page(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def cross_validation_page(experiment_id: PathId, request: Request, session: SessionDep) -> HTMLResponse:
     return render(request, "cross_validation.html", **_context(session, experiment_id))
 
 
 @router.get("/experiments/{experiment_id}/cross-validation/live", response_class=HTMLResponse)
-def cross_validation_live(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def cross_validation_live(experiment_id: PathId, request: Request, session: SessionDep) -> HTMLResponse:
     return render(request, "_cross_validation.html", **_context(session, experiment_id))

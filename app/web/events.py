@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.experiments import epochs_after, get_experiment
 from app.db.models import ExperimentStatus
 from app.web.deps import SessionDep, experiment_or_404
+from app.web.ids import PathId, parse_whole
 from app.web.serializers import epoch_payload, experiment_summary
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -41,13 +42,14 @@ def _snapshot(
     return state, rows
 
 
-def _experiment_exists(experiment_id: int, session: SessionDep) -> None:
+def _experiment_exists(experiment_id: PathId, session: SessionDep) -> None:
     """Checked before the stream starts, so a wrong id is a plain 404."""
     experiment_or_404(session, experiment_id)
 
 
 def _last_epoch(header: str | None) -> int:
-    return int(header) if header and header.strip().isdigit() else 0
+    """The last epoch the browser saw; a header that is no epoch number replays from the start."""
+    return parse_whole(header) or 0
 
 
 @router.get(
@@ -56,7 +58,7 @@ def _last_epoch(header: str | None) -> int:
     summary="Live epochs, status changes and done (server-sent events)",
 )
 async def experiment_events(
-    experiment_id: int,
+    experiment_id: PathId,
     request: Request,
     _exists: Annotated[None, Depends(_experiment_exists)],
     last_event_id: Annotated[str | None, Header()] = None,

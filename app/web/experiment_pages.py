@@ -11,6 +11,7 @@ from app.db.experiments import list_experiments, request_cancel, restart_experim
 from app.db.models import ExperimentStatus
 from app.web.deps import SessionDep, dataset_or_404, experiment_or_404
 from app.web.htmx import go_to, render
+from app.web.ids import Id, PathId, QueryId
 from app.web.serializers import (
     experiment_detail,
     experiment_summary,
@@ -27,7 +28,7 @@ SPLITS = ("train", "validation", "test")
 SplitQuery = Annotated[str, Query(pattern="^(train|validation|test)$")]
 
 
-def _context(session: SessionDep, experiment_id: int, split: str = "test") -> dict[str, object]:
+def _context(session: SessionDep, experiment_id: PathId, split: str = "test") -> dict[str, object]:
     experiment = experiment_or_404(session, experiment_id)
     return {
         "experiment": experiment,
@@ -42,7 +43,7 @@ def _context(session: SessionDep, experiment_id: int, split: str = "test") -> di
 
 
 @router.get("/experiments/compare", response_class=HTMLResponse)
-def compare(request: Request, session: SessionDep, ids: Annotated[list[int], Query()] = []) -> HTMLResponse:  # noqa: B006
+def compare(request: Request, session: SessionDep, ids: Annotated[list[Id], Query()] = []) -> HTMLResponse:  # noqa: B006
     """Two or more experiments side by side: curves overlaid, specs diffed, metrics in one table."""
     chosen = list(dict.fromkeys(ids))
     if len(chosen) < 2:
@@ -60,25 +61,25 @@ def compare(request: Request, session: SessionDep, ids: Annotated[list[int], Que
 
 @router.get("/experiments/{experiment_id}", response_class=HTMLResponse)
 def experiment_page(
-    experiment_id: int, request: Request, session: SessionDep, split: SplitQuery = "test"
+    experiment_id: PathId, request: Request, session: SessionDep, split: SplitQuery = "test"
 ) -> HTMLResponse:
     return render(request, "experiment.html", **_context(session, experiment_id, split))
 
 
 @router.get("/experiments/{experiment_id}/panel", response_class=HTMLResponse)
-def experiment_panel(experiment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def experiment_panel(experiment_id: PathId, request: Request, session: SessionDep) -> HTMLResponse:
     return render(request, "_experiment_panel.html", **_context(session, experiment_id))
 
 
 @router.get("/experiments/{experiment_id}/results", response_class=HTMLResponse)
 def experiment_results(
-    experiment_id: int, request: Request, session: SessionDep, split: SplitQuery = "test"
+    experiment_id: PathId, request: Request, session: SessionDep, split: SplitQuery = "test"
 ) -> HTMLResponse:
     return render(request, "_experiment_results.html", **_context(session, experiment_id, split))
 
 
 @router.post("/experiments/{experiment_id}/cancel")
-def cancel(experiment_id: int, request: Request, session: SessionDep) -> Response:
+def cancel(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status in ExperimentStatus.ACTIVE:
         request_cancel(session=session, experiment=experiment)
@@ -86,7 +87,7 @@ def cancel(experiment_id: int, request: Request, session: SessionDep) -> Respons
 
 
 @router.post("/experiments/{experiment_id}/restart")
-def restart(experiment_id: int, request: Request, session: SessionDep) -> Response:
+def restart(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     if experiment.status in ExperimentStatus.ACTIVE:
         raise HTTPException(409, f"Experiment {experiment_id} is still {experiment.status}.")
@@ -96,7 +97,7 @@ def restart(experiment_id: int, request: Request, session: SessionDep) -> Respon
 
 @router.get("/experiments", response_class=HTMLResponse)
 def experiments_list(
-    request: Request, session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None
+    request: Request, session: SessionDep, dataset_id: QueryId = None
 ) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id) if dataset_id else None
     rows = [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset_id)]

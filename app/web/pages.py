@@ -12,6 +12,7 @@ from app.db.experiments import list_experiments
 from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.htmx import go_to, is_htmx, render
+from app.web.ids import PathId
 from app.web.serializers import experiment_summary
 from app.web.uploads import UploadError
 
@@ -61,14 +62,14 @@ async def add_sample(key: str, request: Request, settings: SettingsDep, session:
 
 
 @router.get("/datasets/{dataset_id}", response_class=HTMLResponse)
-def dataset_page(dataset_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def dataset_page(dataset_id: PathId, request: Request, session: SessionDep) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
     experiments = [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset.id)]
     return render(request, "dataset.html", dataset=dataset, profile=dataset.profile, experiments=experiments)
 
 
 @router.post("/datasets/{dataset_id}/delete")
-def delete(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
+def delete(dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
     dataset = dataset_or_404(session, dataset_id)
     delete_dataset(
         session=session,

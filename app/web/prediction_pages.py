@@ -15,6 +15,7 @@ from app.jobs.predictions import TrainedModel, feature_inputs, predict_one
 from app.web.api_results import predict_or_422, read_uploaded_rows, trained_model
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.htmx import render
+from app.web.ids import PathId
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,14 +25,16 @@ def _page(experiment: Experiment, model: TrainedModel, **context: Any) -> dict[s
 
 
 @router.get("/experiments/{experiment_id}/predict", response_class=HTMLResponse)
-def predict_page(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def predict_page(experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
     model = trained_model(settings, experiment)
     return render(request, "predict.html", **_page(experiment, model))
 
 
 @router.post("/experiments/{experiment_id}/predict")
-async def predict_upload(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def predict_upload(
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     """A plain form post: the predictions come back as a CSV download, or the page with the reason."""
     experiment = experiment_or_404(session, experiment_id)
     model = trained_model(settings, experiment)
@@ -76,7 +79,7 @@ def _what_if(request: Request, experiment: Experiment, model: TrainedModel, valu
 
 
 @router.get("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
-def what_if_page(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def what_if_page(experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
     model = trained_model(settings, experiment)
     return render(request, "what_if.html", **_what_if(request, experiment, model, _first_row(experiment)))
@@ -84,7 +87,7 @@ def what_if_page(experiment_id: int, request: Request, session: SessionDep, sett
 
 @router.post("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
 async def what_if_change(
-    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
     model = trained_model(settings, experiment)

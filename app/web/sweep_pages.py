@@ -19,6 +19,7 @@ from app.web.builder import leaking_for
 from app.web.builder_state import default_label, initial_state
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.htmx import go_to, is_htmx, render
+from app.web.ids import MAX_ID, PathId, QueryId, parse_id
 from app.web.serializers import experiment_summary
 from app.web.sweeps import (
     check_reveal,
@@ -69,8 +70,9 @@ def _split_values(text: str) -> list[str] | None:
 
 
 async def _base_spec(dataset: Dataset, session: SessionDep, settings: SettingsDep, choice: str) -> ExperimentSpec:
-    if choice.isdigit():
-        experiment = get_experiment(session=session, experiment_id=int(choice))
+    chosen_id = parse_id(choice)
+    if chosen_id is not None:
+        experiment = get_experiment(session=session, experiment_id=chosen_id)
         if experiment is not None and experiment.dataset_id == dataset.id:
             return ExperimentSpec.model_validate(experiment.spec)
     leaking = await leaking_for(dataset, default_label(dataset), settings.datasets_dir)
@@ -106,7 +108,7 @@ def _sentence(message: str, space: dict[str, list[str]]) -> str:
     parts = where.split(".")
     if not text:
         where, text = "", message
-    elif parts[0] == "space" and len(parts) == 3 and parts[1] in space and parts[2].isdigit():
+    elif parts[0] == "space" and len(parts) == 3 and parts[1] in space and parts[2].isascii() and parts[2].isdigit():
         where = f"{SPACE_LABELS[parts[1]]}, “{space[parts[1]][int(parts[2])]}”"
     elif parts[0] == "space" and len(parts) >= 2:
         where = SPACE_LABELS.get(parts[1], parts[1])
@@ -139,11 +141,11 @@ def _bases(session: SessionDep, dataset: Dataset) -> list[dict[str, Any]]:
 
 @router.get("/datasets/{dataset_id}/sweeps/new", response_class=HTMLResponse)
 async def new_sweep(
-    dataset_id: int,
+    dataset_id: PathId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    from_experiment: Annotated[int | None, Query(alias="from")] = None,
+    from_experiment: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
     bases = _bases(session, dataset)
@@ -157,14 +159,14 @@ async def new_sweep(
 
 
 @router.post("/datasets/{dataset_id}/sweeps/preview", response_class=HTMLResponse)
-async def preview(dataset_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+async def preview(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
     state = await _read_form(dataset, await request.form(), session, settings)
     return render(request, "_sweep_preview.html", **_preview(request, session, settings, dataset, state))
 
 
 @router.post("/datasets/{dataset_id}/sweeps")
-async def create(dataset_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def create(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     dataset = dataset_or_404(session, dataset_id)
     state = await _read_form(dataset, await request.form(), session, settings)
     context = _preview(request, session, settings, dataset, state)
@@ -223,13 +225,13 @@ def _live_context(session: SessionDep, sweep: Sweep, sort: str = "rank", order: 
 
 
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
-def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def sweep_page(sweep_id: PathId, request: Request, session: SessionDep) -> HTMLResponse:
     return render(request, "sweep.html", **_live_context(session, sweep_or_404(session, sweep_id)))
 
 
 @router.get("/sweeps/{sweep_id}/live", response_class=HTMLResponse)
 def sweep_live(
-    sweep_id: int, request: Request, session: SessionDep, sort: str = "rank", order: str = "asc"
+    sweep_id: PathId, request: Request, session: SessionDep, sort: str = "rank", order: str = "asc"
 ) -> HTMLResponse:
     return render(request, "_sweep_live.html", **_live_context(session, sweep_or_404(session, sweep_id), sort, order))
 
@@ -239,7 +241,7 @@ def _sorting(form: FormData) -> tuple[str, str]:
 
 
 @router.post("/sweeps/{sweep_id}/cancel")
-async def cancel(sweep_id: int, request: Request, session: SessionDep) -> Response:
+async def cancel(sweep_id: PathId, request: Request, session: SessionDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
     cancel_sweep(session=session, sweep=sweep)
     if is_htmx(request):
@@ -248,11 +250,11 @@ async def cancel(sweep_id: int, request: Request, session: SessionDep) -> Respon
 
 
 @router.post("/sweeps/{sweep_id}/reveal")
-async def reveal(sweep_id: int, request: Request, session: SessionDep) -> Response:
+async def reveal(sweep_id: PathId, request: Request, session: SessionDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
     form = await request.form()
     config = str(form.get("config", ""))
-    number = int(config) if config.isdigit() else None
+    number = parse_id(config)
     check_reveal(sweep_detail(session, sweep), number)
     reveal_config(session=session, sweep=sweep, config=number)  # type: ignore[arg-type]
     if is_htmx(request):
@@ -261,10 +263,10 @@ async def reveal(sweep_id: int, request: Request, session: SessionDep) -> Respon
 
 
 @router.post("/sweeps/{sweep_id}/promote")
-async def promote(sweep_id: int, request: Request, session: SessionDep) -> Response:
+async def promote(sweep_id: PathId, request: Request, session: SessionDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
     config = str((await request.form()).get("config", ""))
-    _, spec = promoted_spec(sweep, sweep_detail(session, sweep), int(config) if config.isdigit() else None)
+    _, spec = promoted_spec(sweep, sweep_detail(session, sweep), parse_id(config))
     experiment = create_experiment(
         session=session, dataset=sweep.dataset, spec=spec.model_dump(mode="json"), epochs_total=spec.training.epochs
     )
@@ -273,7 +275,7 @@ async def promote(sweep_id: int, request: Request, session: SessionDep) -> Respo
 
 @router.get("/sweeps", response_class=HTMLResponse)
 def sweeps_list(
-    request: Request, session: SessionDep, dataset_id: Annotated[int | None, Query(ge=1)] = None
+    request: Request, session: SessionDep, dataset_id: QueryId = None
 ) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id) if dataset_id else None
     rows = [sweep_summary(session, sweep) for sweep in list_sweeps(session=session, dataset_id=dataset_id)]
