@@ -18,6 +18,9 @@ from app.engine.schedules import make_schedule
 
 StopReason = Literal["completed", "early_stopping", "cancelled", "diverged"]
 
+CANCEL_POLL_SECONDS = 0.25  # within an epoch, should_stop is polled at least this often
+_now = time.monotonic  # the clock of those polls (a test replaces it)
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -110,7 +113,8 @@ def fit(
         (softmax), "mse" / "mae" / "huber" (linear).
     metric: "accuracy" or "r2"; by default accuracy for cross-entropy, R² otherwise.
     on_epoch: called after every epoch with its EpochReport.
-    should_stop: polled before every epoch and every 256 minibatches; True cancels.
+    should_stop: polled before every epoch, and within one every 256 minibatches or
+        CANCEL_POLL_SECONDS, whichever comes first; True cancels.
     Early stopping and the learning-rate schedule watch the validation loss,
     or the training loss when there is no validation data.
     """
@@ -217,10 +221,13 @@ class _EpochRunner:
         np.take(self.y, order, axis=0, out=y)
         metric.reset()
         total_loss = 0.0
+        next_poll = _now() + CANCEL_POLL_SECONDS  # by time too: a huge network's batch is slow
         for batch, start in enumerate(range(0, len(X), size)):
-            if (should_stop is not None and batch % self.CANCEL_CHECK_EVERY == self.CANCEL_CHECK_EVERY - 1
-                    and should_stop()):
-                raise _Stop("cancelled", f"Cancelled during epoch {epoch}.")
+            if should_stop is not None and (batch % self.CANCEL_CHECK_EVERY == self.CANCEL_CHECK_EVERY - 1
+                                            or _now() >= next_poll):
+                if should_stop():
+                    raise _Stop("cancelled", f"Cancelled during epoch {epoch}.")
+                next_poll = _now() + CANCEL_POLL_SECONDS
             xb, yb = X[start:start + size], y[start:start + size]
             outputs = net.forward(xb, training=True)
             batch_loss, delta = loss_function(outputs, yb, class_weights)

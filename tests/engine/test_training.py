@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-from app.engine import EpochReport, TrainingConfig, build_mlp, fit
+from app.engine import EpochReport, TrainingConfig, build_mlp, fit, training
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([[0], [1], [1], [0]], np.float32)
@@ -184,6 +186,24 @@ def test_cancel_within_a_long_epoch() -> None:
                  should_stop=should_stop)
     assert result.stop_reason == "cancelled" and result.history == []
     assert len(calls) == 2 and result.message == "Cancelled during epoch 1."
+
+
+def test_cancel_is_polled_by_time_even_in_an_epoch_of_few_slow_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A huge network's epoch may hold fewer batches than the count between polls; the
+    clock still polls every CANCEL_POLL_SECONDS (here each batch "takes" 0.1 s)."""
+    X, y = regression_data(100)  # 100 batches of 1: never reaches the 256-batch poll
+    ticks = itertools.count()
+    monkeypatch.setattr(training, "_now", lambda: next(ticks) * 0.1)
+    calls = []
+
+    def should_stop() -> bool:
+        calls.append(1)
+        return len(calls) == 2  # the first poll inside the epoch
+
+    result = fit(build_mlp(3, [], 1), X, y, loss="mse", config=TrainingConfig(batch_size=1, epochs=1),
+                 should_stop=should_stop)
+    assert result.stop_reason == "cancelled" and result.history == []
+    assert result.message == "Cancelled during epoch 1."
 
 
 def test_class_weights_shift_predictions_toward_the_weighted_class() -> None:
