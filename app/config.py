@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="Host header values accepted (guards against DNS rebinding).",
     )
     max_upload_mb: float = Field(default=200, gt=0, description="Largest CSV upload accepted, in megabytes.")
+    max_json_kb: int = Field(
+        default=1024,
+        ge=1,
+        description="Largest JSON or form request body, in kilobytes (CSV uploads have their own limit).",
+    )
     max_rows: int = Field(default=5_000_000, ge=1, description="Most data rows in one dataset.")
     max_columns: int = Field(default=500, ge=2, description="Most columns in one dataset.")
     workers: int = Field(
@@ -46,6 +51,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_json_bytes(self) -> int:
+        return self.max_json_kb * 1024
 
     @property
     def datasets_dir(self) -> Path:

@@ -27,6 +27,7 @@ from app.web import (
     prediction_pages,
     sweep_pages,
 )
+from app.web.body_limit import BodyLimitMiddleware
 from app.web.errors import install_error_handlers
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = make_templates()
+    app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_json_bytes)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
