@@ -29,6 +29,7 @@ from app.web import (
 )
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.errors import install_error_handlers
+from app.web.json_bodies import document_json_bodies
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_json_bytes)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
+    document_json_bodies(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_datasets.router)
     app.include_router(api_experiments.router)

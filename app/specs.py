@@ -10,7 +10,7 @@ an error rather than a silently ignored setting.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -167,9 +167,9 @@ class ExperimentSpec(_Spec):
     @field_validator("features")
     @classmethod
     def _distinct_features(cls, value: list[str]) -> list[str]:
-        repeated = sorted({name for name in value if value.count(name) > 1})
-        if repeated:
-            raise ValueError(f'the feature "{repeated[0]}" is listed more than once')
+        repeated = first_repeated(value)
+        if repeated is not None:
+            raise ValueError(f'the feature "{repeated}" is listed more than once')
         return value
 
     @field_validator("layers")
@@ -186,6 +186,16 @@ class ExperimentSpec(_Spec):
         return self
 
 
+def first_repeated(values: Iterable[Hashable]) -> Hashable | None:
+    """The first value seen twice, in one pass (a list scan per value froze the server)."""
+    seen: set[Hashable] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
 def validation_messages(error: ValidationError) -> list[str]:
     """One sentence per problem, naming the field ("training.epochs: ...")."""
     messages = []
@@ -199,6 +209,7 @@ def validation_messages(error: ValidationError) -> list[str]:
 def validate_against_columns(spec: ExperimentSpec, column_kinds: Mapping[str, str]) -> list[str]:
     """Problems of this spec for a dataset whose columns have these profiling kinds."""
     problems = []
+    features = set(spec.features)
     if spec.label not in column_kinds:
         problems.append(f'The label "{spec.label}" is not a column of this dataset.')
     for name in spec.features:
@@ -207,7 +218,7 @@ def validate_against_columns(spec: ExperimentSpec, column_kinds: Mapping[str, st
     for name in spec.encoders:
         if name not in column_kinds:
             problems.append(f'An encoder is set for "{name}", which is not a column of this dataset.')
-        elif spec.features and name not in spec.features and name != spec.label:
+        elif features and name not in features and name != spec.label:
             problems.append(f'An encoder is set for "{name}", which is not among the features.')
     if spec.task == "regression" and column_kinds.get(spec.label) in ("categorical", "text", "boolean"):
         problems.append(f'The label "{spec.label}" holds categories, so it cannot be predicted by regression.')

@@ -15,6 +15,7 @@ from app.specs import (
     OptimizerName,
     SplitSpec,
     TrainingSpec,
+    first_repeated,
     validate_against_columns,
     validation_messages,
 )
@@ -103,3 +104,36 @@ def test_validate_against_columns() -> None:
     assert validate_against_columns(ExperimentSpec(dataset_id=1, label="species"), only_id) == [
         "No column is suitable as a feature; pick at least one."
     ]
+
+
+class _CountedName(str):
+    """A feature name that counts how often it is compared."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        _CountedName.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_the_duplicate_check_is_linear() -> None:
+    """70,000 feature names once froze the server for 44 s: each was counted in the whole list."""
+    names = [_CountedName(f"column {i}") for i in range(5_000)]
+    _CountedName.comparisons = 0
+    assert first_repeated([*names, _CountedName("column 7")]) == "column 7"
+    assert first_repeated(names) is None
+    assert _CountedName.comparisons <= 2 * len(names)
+
+
+def test_a_repeated_feature_among_many_is_named() -> None:
+    features = [f"column {i}" for i in range(70_000)] + ["column 3"]
+    assert any('"column 3" is listed more than once' in m for m in _messages(features=features))
+
+
+def test_encoder_checks_use_a_set_of_features() -> None:
+    features = [f"c{i}" for i in range(20_000)]
+    spec = ExperimentSpec(dataset_id=1, label="y", features=features, encoders={"c19999": "minmax", "zz": "minmax"})
+    kinds = {name: "numeric" for name in [*features, "y", "zz"]}
+    assert validate_against_columns(spec, kinds) == ['An encoder is set for "zz", which is not among the features.']

@@ -32,10 +32,19 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.data.encoders import default_encoder, encoded_width
-from app.specs import MAX_LAYERS, ExperimentSpec, HiddenActivation, OptimizerName, validation_messages
+from app.specs import (
+    MAX_LAYERS,
+    ExperimentSpec,
+    HiddenActivation,
+    LayerSpec,
+    OptimizerName,
+    TrainingSpec,
+    validation_messages,
+)
 
 MAX_SWEEP_EXPERIMENTS = 200
 MAX_REPEATS = 10
+MAX_SPACE_VALUES = 1000  # distinct values of one hyperparameter
 LAYER_KEYS = ("hidden_layers", "units", "activation", "dropout", "batchnorm")
 TRAINING_KEYS = ("optimizer", "learning_rate", "batch_size", "weight_decay")
 SPACE_KEYS = LAYER_KEYS + TRAINING_KEYS
@@ -74,10 +83,9 @@ class SweepSpace(BaseModel):
             return None
         if not values:
             raise ValueError("give at least one value, or leave it out to keep the base's value")
-        distinct: list[Any] = []
-        for value in values:
-            if value not in distinct:
-                distinct.append(value)
+        distinct = list(dict.fromkeys(values))  # one pass; a list scan per value was quadratic
+        if len(distinct) > MAX_SPACE_VALUES:
+            raise ValueError(f"give at most {MAX_SPACE_VALUES:,} different values, not {len(distinct):,}")
         return distinct
 
     def lists(self) -> dict[str, list[Any]]:
@@ -177,11 +185,16 @@ def spec_for(base: ExperimentSpec, values: Mapping[str, Any], repeat: int = 0) -
 
 
 def _value_problem(base: ExperimentSpec, key: str, value: Any) -> str | None:
-    values = {key: value}
-    if key in LAYER_KEYS and key != "hidden_layers" and not base.layers:
-        values["hidden_layers"] = 1
+    """Why this value cannot be used, checked on the one part of the spec it changes
+    (rebuilding the whole base per value made long feature lists quadratic)."""
+    if key == "hidden_layers":
+        return None  # its bounds are the field's own
     try:
-        spec_for(base, values)
+        if key in LAYER_KEYS:
+            template = base.layers[0].model_dump() if base.layers else {}
+            LayerSpec.model_validate(template | {key: value})
+        else:
+            TrainingSpec.model_validate(base.training.model_dump() | {key: value})
     except ValidationError as error:
         return "; ".join(message.split(": ", 1)[-1] for message in validation_messages(error))
     return None

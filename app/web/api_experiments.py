@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, status
 
@@ -18,13 +18,19 @@ from app.specs import ExperimentSpec
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.experiment_checks import problems_with_spec
 from app.web.ids import PathId, QueryId
+from app.web.json_bodies import body_openapi, json_body
 from app.web.serializers import experiment_detail, experiment_summary
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Queue an experiment from a spec")
-def create(spec: ExperimentSpec, session: SessionDep) -> dict[str, Any]:
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Queue an experiment from a spec",
+    openapi_extra=body_openapi(ExperimentSpec),
+)
+def create(spec: Annotated[ExperimentSpec, json_body(ExperimentSpec)], session: SessionDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, spec.dataset_id, status_code=422)
     problems = problems_with_spec(spec, dataset)
     if problems:

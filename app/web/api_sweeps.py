@@ -12,6 +12,7 @@ from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
 from app.jobs.sweeps import SweepRequest
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.ids import PathId, QueryId
+from app.web.json_bodies import body_openapi, json_body
 from app.web.serializers import experiment_detail
 from app.web.sweeps import (
     check_request,
@@ -33,15 +34,27 @@ class ConfigChoice(BaseModel):
     config: Annotated[int, Field(ge=1)] | None = None
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Queue a grid or random sweep over a base spec")
-def create(request: SweepRequest, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+SweepBody = Annotated[SweepRequest, json_body(SweepRequest)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Queue a grid or random sweep over a base spec",
+    openapi_extra=body_openapi(SweepRequest),
+)
+def create(request: SweepBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, request.base.dataset_id, status_code=422)
     sweep = start_sweep(session, settings, request, dataset)
     return sweep_detail(session, sweep)
 
 
-@router.post("/estimate", summary="How many experiments a sweep makes and about how long they take")
-def estimate(request: SweepRequest, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+@router.post(
+    "/estimate",
+    summary="How many experiments a sweep makes and about how long they take",
+    openapi_extra=body_openapi(SweepRequest),
+)
+def estimate(request: SweepBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, request.base.dataset_id, status_code=422)
     check_request(request, dataset)
     guess = sweep_estimate(session, settings, request, dataset)

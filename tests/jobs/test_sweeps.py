@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.jobs.sweeps import (
+    MAX_SPACE_VALUES,
     MAX_SWEEP_EXPERIMENTS,
     DataShape,
     PastRun,
@@ -192,3 +193,25 @@ def test_data_shape_from_the_profile() -> None:
 )
 def test_duration_text(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text
+
+
+def test_space_checks_validate_each_distinct_value_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """20,000 values once took 2 s: each rebuilt and revalidated the whole base spec."""
+    calls = []
+    original = ExperimentSpec.model_validate
+    monkeypatch.setattr(ExperimentSpec, "model_validate",
+                        lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    base = BASE | {"features": [f"column {i}" for i in range(2_000)]}
+    rates = [round(0.0001 * (i + 1), 6) for i in range(900)] * 2
+    swept = SweepRequest.model_validate(
+        {"base": base, "space": {"learning_rate": rates, "units": [8, 8, 16]}, "strategy": "random", "samples": 4}
+    )
+    assert len(swept.space.learning_rate or []) == 900 and swept.space.units == [8, 16]
+    assert len(calls) <= 2
+
+
+def test_a_space_list_is_capped() -> None:
+    with pytest.raises(ValidationError) as caught:
+        request(space={"learning_rate": [0.001 * (i + 1) for i in range(MAX_SPACE_VALUES + 1)]},
+                strategy="random", samples=3)
+    assert f"at most {MAX_SPACE_VALUES:,} different values" in str(caught.value)

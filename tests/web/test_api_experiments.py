@@ -129,3 +129,40 @@ def test_a_broken_json_body_is_a_sentence(client: TestClient) -> None:
     response = client.post("/api/experiments", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["detail"].startswith("The request body is not valid JSON")
+
+
+def test_specs_are_validated_off_the_event_loop(
+    client: TestClient, dataset_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large spec must not stall every other request while it is checked."""
+    import asyncio
+
+    from app import specs
+
+    where: list[str] = []
+    original = specs.first_repeated
+
+    def spy(values: list[str]) -> object:
+        try:
+            asyncio.get_running_loop()
+            where.append("event loop")
+        except RuntimeError:
+            where.append("worker thread")
+        return original(values)
+
+    monkeypatch.setattr(specs, "first_repeated", spy)
+    assert client.post("/api/experiments", json=spec(dataset_id, features=["size"])).status_code == 202
+    sweep = {"base": spec(dataset_id), "space": {"units": [4, 8]}}
+    assert client.post("/api/sweeps/estimate", json=sweep).status_code == 200
+    assert client.post("/api/sweeps", json=sweep).status_code == 202
+    assert len(where) >= 3 and set(where) == {"worker thread"}
+
+
+def test_the_spec_schema_stays_in_the_openapi_document(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/api/experiments"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ExperimentSpec"}
+    assert "training" in schema["components"]["schemas"]["ExperimentSpec"]["properties"]
+    assert "TrainingSpec" in schema["components"]["schemas"]
+    sweep = schema["paths"]["/api/sweeps"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert sweep == {"$ref": "#/components/schemas/SweepRequest"}
