@@ -40,6 +40,16 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest JSON or form request body, in kilobytes (CSV uploads have their own limit).",
     )
+    max_model_memory_mb: float = Field(
+        default=4096,
+        gt=0,
+        description="Most memory one experiment may need to train, in megabytes, as estimated before it is queued.",
+    )
+    max_epoch_seconds: float = Field(
+        default=600,
+        gt=0,
+        description="Longest estimated time of one training epoch, in seconds, for a spec to be queued.",
+    )
     max_rows: int = Field(default=5_000_000, ge=1, description="Most data rows in one dataset.")
     max_columns: int = Field(default=500, ge=2, description="Most columns in one dataset.")
     workers: int = Field(

@@ -16,7 +16,7 @@ from app.db.experiments import (
 from app.db.models import ExperimentStatus
 from app.specs import ExperimentSpec
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
-from app.web.experiment_checks import problems_with_spec
+from app.web.experiment_checks import over_budget, problems_with_spec
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
 from app.web.serializers import experiment_detail, experiment_summary
@@ -30,9 +30,11 @@ router = APIRouter(prefix="/api/experiments", tags=["experiments"])
     summary="Queue an experiment from a spec",
     openapi_extra=body_openapi(ExperimentSpec),
 )
-def create(spec: Annotated[ExperimentSpec, json_body(ExperimentSpec)], session: SessionDep) -> dict[str, Any]:
+def create(
+    spec: Annotated[ExperimentSpec, json_body(ExperimentSpec)], session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     dataset = dataset_or_404(session, spec.dataset_id, status_code=422)
-    problems = problems_with_spec(spec, dataset)
+    problems = problems_with_spec(spec, dataset) or [p for p in [over_budget(spec, dataset, settings)] if p]
     if problems:
         raise HTTPException(422, " ".join(problems))
     experiment = create_experiment(

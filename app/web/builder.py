@@ -27,7 +27,7 @@ from app.web.builder_state import (
     state_from_form,
 )
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
-from app.web.experiment_checks import problems_with_spec
+from app.web.experiment_checks import over_budget, problems_with_spec
 from app.web.htmx import go_to, render
 from app.web.ids import MAX_ID, PathId
 
@@ -97,6 +97,10 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
     if state.problems:
         return _render_builder(request, state, status_code=422)
     spec = ExperimentSpec.model_validate(state.spec_dict)
+    too_large = over_budget(spec, dataset, settings)
+    if too_large:
+        state.problems = [too_large]
+        return _render_builder(request, state, status_code=422)
     experiment = create_experiment(
         session=session, dataset=dataset, spec=spec.model_dump(mode="json"), epochs_total=spec.training.epochs
     )

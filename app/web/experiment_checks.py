@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config import Settings
 from app.data.splits import MIN_ROWS_PER_CLASS
 from app.db.models import Dataset
+from app.jobs.budget import budget_problem
+from app.jobs.sweeps import data_shape
 from app.specs import ExperimentSpec, validate_against_columns
 
 
@@ -28,6 +31,16 @@ def problems_with_spec(spec: ExperimentSpec, dataset: Dataset) -> list[str]:
     elif spec.split.stratify and spec.task != "regression" and label["kind"] != "numeric":
         problems.extend(_too_small_classes(spec.label, label))
     return problems
+
+
+def over_budget(spec: ExperimentSpec, dataset: Dataset, settings: Settings) -> str | None:
+    """The estimate of memory and time per epoch against the limits, from the profile alone."""
+    return budget_problem(
+        spec,
+        data_shape(spec, dataset.profile, dataset.row_count),
+        max_memory_mb=settings.max_model_memory_mb,
+        max_epoch_seconds=settings.max_epoch_seconds,
+    )
 
 
 def _too_small_classes(name: str, label: dict[str, Any]) -> list[str]:

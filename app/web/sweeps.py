@@ -21,6 +21,7 @@ from app.jobs.sweeps import (
     PastRun,
     SweepRequest,
     SweepRun,
+    config_label,
     data_shape,
     effects,
     estimate,
@@ -29,7 +30,7 @@ from app.jobs.sweeps import (
     spec_for,
 )
 from app.specs import ExperimentSpec
-from app.web.experiment_checks import problems_with_spec
+from app.web.experiment_checks import over_budget, problems_with_spec
 
 METRIC_NAMES = {"accuracy": "Accuracy", "r2": "R²"}
 
@@ -58,8 +59,17 @@ def sweep_estimate(session: Session, settings: Settings, request: SweepRequest, 
     return estimate(request, shape, past, settings.workers)
 
 
+def check_budget(settings: Settings, request: SweepRequest, dataset: Dataset) -> None:
+    """Every configuration against the limits of memory and time per epoch."""
+    for values in request.configs():
+        problem = over_budget(spec_for(request.base, values), dataset, settings)
+        if problem:
+            raise HTTPException(422, f"Configuration {config_label(values)}: {problem}")
+
+
 def start_sweep(session: Session, settings: Settings, request: SweepRequest, dataset: Dataset) -> Sweep:
     check_request(request, dataset)
+    check_budget(settings, request, dataset)
     guess = sweep_estimate(session, settings, request, dataset)
     runs = [
         SweepRunSpec(config=number, spec=spec.model_dump(mode="json"), epochs=spec.training.epochs)
