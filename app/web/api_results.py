@@ -25,6 +25,7 @@ from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_zip
 from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.divergence import require_trained
 from app.web.ids import PathId
 from app.web.serializers import epoch_payload, test_hidden
 from app.web.uploads import UploadError, receive_csv_upload
@@ -35,6 +36,7 @@ MAX_JSON_ROWS = 10_000
 
 
 def trained_model(settings: SettingsDep, experiment: Experiment) -> TrainedModel:
+    require_trained(experiment)
     try:
         return load_trained(experiment_dir(settings.experiments_dir, experiment.id))
     except ModelNotAvailable as exc:
@@ -48,6 +50,7 @@ def _attachment(name: str) -> dict[str, str]:
 @router.get("/{experiment_id}/predictions.csv", summary="Every row with its split, actual and predicted values")
 def predictions_csv(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
+    require_trained(experiment)
     path = experiment_dir(settings.experiments_dir, experiment.id) / PREDICTIONS_FILE
     if not path.exists():
         raise HTTPException(409, f"Experiment {experiment_id} has no predictions ({experiment.status}).")
@@ -87,6 +90,7 @@ def epochs(experiment_id: PathId, session: SessionDep) -> list[dict[str, Any]]:
 @router.get("/{experiment_id}/model", summary="The portable model: model.json, weights.npz, predict.py, card")
 def model_zip(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
+    require_trained(experiment)
     try:
         data = build_model_zip(experiment=experiment, directory=experiment_dir(settings.experiments_dir, experiment.id))
     except ModelExportError as exc:

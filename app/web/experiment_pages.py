@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.db.experiments import list_experiments, request_cancel, restart_experiment
 from app.db.models import ExperimentStatus
 from app.web.deps import SessionDep, dataset_or_404, experiment_or_404
+from app.web.divergence import divergence_advice
 from app.web.htmx import go_to, render
 from app.web.ids import Id, PathId, QueryId
 from app.web.serializers import (
@@ -30,13 +31,15 @@ SplitQuery = Annotated[str, Query(pattern="^(train|validation|test)$")]
 
 def _context(session: SessionDep, experiment_id: PathId, split: str = "test") -> dict[str, object]:
     experiment = experiment_or_404(session, experiment_id)
+    advice = divergence_advice(experiment)
     return {
         "experiment": experiment,
+        "divergence_advice": advice,
         "info": experiment_detail(session, experiment),
         "dataset": experiment.dataset,
         "finished": experiment.status in ExperimentStatus.FINISHED,
         "results_split": "validation" if split == "test" and test_hidden(experiment) else split,
-        "metrics": visible_metrics(experiment) or {},
+        "metrics": {} if advice else visible_metrics(experiment) or {},
         "summary": visible_summary(experiment) or {},
         "test_hidden": test_hidden(experiment),
     }
