@@ -32,6 +32,7 @@ from app.web.errors import install_error_handlers
 from app.web.json_bodies import document_json_bodies
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
+from app.web.uploads import remove_stray_parts
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.prepare_directories()
+        remove_stray_parts(settings.datasets_dir)
         upgrade_to_head(settings.resolved_database_url)
         engine = make_engine(settings.resolved_database_url)
         app.state.session_factory = make_session_factory(engine)

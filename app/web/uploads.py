@@ -15,6 +15,17 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # headers and boundaries around the file part
+PART_PATTERNS = ("upload-*.part", "sample-*.part")  # files being received, before they become datasets
+
+
+def remove_stray_parts(directory: Path) -> int:
+    """Delete the parts a killed server left behind (no upload is in flight at start-up)."""
+    removed = 0
+    for pattern in PART_PATTERNS:
+        for part in directory.glob(pattern):
+            part.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 class UploadError(Exception):
@@ -120,6 +131,9 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
     except UploadError:
         path.unlink(missing_ok=True)
         raise
-    except Exception as exc:  # a malformed multipart body
+    except Exception as exc:  # a malformed multipart body, or the client went away
         path.unlink(missing_ok=True)
         raise UploadError(400, "The upload was cut short or is not a valid form upload; try again.") from exc
+    except BaseException:  # cancelled (the server is stopping): still leave nothing behind
+        path.unlink(missing_ok=True)
+        raise
