@@ -24,6 +24,7 @@ from app.web import (
     cross_validation_pages,
     events,
     experiment_pages,
+    network_pages,
     pages,
     prediction_pages,
     sweep_pages,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
     app.include_router(prediction_pages.router)
+    app.include_router(network_pages.router)
     app.include_router(sweep_pages.router)
     app.include_router(cross_validation_pages.router)
     return app

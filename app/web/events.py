@@ -36,7 +36,7 @@ def _snapshot(
         experiment = get_experiment(session=session, experiment_id=experiment_id)
         if experiment is None:
             return None, []
-        state = experiment_summary(experiment) | {"error": experiment.error}
+        state = experiment_summary(experiment) | {"error": experiment.error, "pause_control": experiment.pause_control}
         rows = [epoch_payload(row, inspection)
                 for row in epochs_after(session=session, experiment_id=experiment_id, after=after)]
     return state, rows
@@ -65,7 +65,7 @@ async def experiment_events(
 ) -> AsyncIterator[ServerSentEvent]:
     sessions = request.app.state.session_factory
     after = _last_epoch(last_event_id)
-    last_status: str | None = None
+    last_status: tuple[str, str | None] | None = None  # a step turns "step" into "pause": a change too
     yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
     while True:
         state, rows = await to_thread.run_sync(_snapshot, sessions, experiment_id, after, inspection)
@@ -75,8 +75,8 @@ async def experiment_events(
         for row in rows:
             yield ServerSentEvent(event="epoch", id=str(row["epoch"]), data=row)
             after = row["epoch"]
-        if state["status"] != last_status:
-            last_status = state["status"]
+        if (state["status"], state["pause_control"]) != last_status:
+            last_status = (state["status"], state["pause_control"])
             yield ServerSentEvent(event="status", data=state)
         if state["status"] in ExperimentStatus.FINISHED:
             yield ServerSentEvent(event="done", data=state)
