@@ -57,33 +57,77 @@ def _dense_blocks(net: Network) -> list[dict[str, Any]]:
 
 
 def _histogram(weights: np.ndarray, bins: int) -> dict[str, list[float | None]]:
-    finite = weights[np.isfinite(weights)]
+    """Equal-width bins between the smallest and largest finite weight (bincount: one
+    pass, several times faster than np.histogram)."""
+    finite = weights[np.isfinite(weights)].ravel()
     if finite.size == 0:
         return {"edges": [], "counts": []}
-    counts, edges = np.histogram(finite, bins=bins)
+    low, high = float(finite.min()), float(finite.max())
+    if high <= low:
+        high = low + 1.0
+    index = ((finite - low) * (bins / (high - low))).astype(np.int64)
+    np.minimum(index, bins - 1, out=index)
+    counts = np.bincount(index, minlength=bins)
+    edges = np.linspace(low, high, bins + 1)
     return {"edges": [_round(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
-def _incoming(weight: np.ndarray, first: int, last: int, top: int) -> list[list[float | int | None]]:
-    """The strongest incoming weights of units first..last (their mean for a group):
+def _group_means(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Means of contiguous unit groups along the last axis: (..., units) -> (..., groups)."""
+    return np.add.reduceat(values, starts, axis=-1) / sizes
+
+
+def _incoming(weight: np.ndarray, starts: np.ndarray, sizes: np.ndarray, top: int) -> list[list[list[Any]]]:
+    """Per group, its strongest incoming weights (the group's mean weight per input):
     [[input index, weight], ...], strongest |weight| first."""
-    column = weight[:, first:last + 1].mean(axis=1)
-    order = np.argsort(-np.abs(column), kind="stable")[:top]
-    return [[int(i), _round(column[i])] for i in order]
+    means = _group_means(weight.astype(np.float64), starts, sizes)  # (n_in, groups)
+    k = min(top, means.shape[0])
+    strongest = np.argpartition(-np.abs(means), k - 1, axis=0)[:k]  # (k, groups), unordered
+    result = []
+    for group in range(means.shape[1]):
+        chosen = sorted(strongest[:, group].tolist(), key=lambda i: (-abs(means[i, group]), i))
+        result.append([[int(i), _round(means[i, group])] for i in chosen])
+    return result
 
 
-def _activation_stats(name: str, a: np.ndarray, first: int, last: int) -> dict[str, Any]:
-    part = a[:, first:last + 1]
-    stats: dict[str, Any] = {"mean_activation": _round(part.mean()) if part.size else None}
+def _unit_flags(name: str, a: np.ndarray) -> dict[str, np.ndarray]:
+    """Per unit (the columns of ``a``): mean activation, fire share, dead, saturated."""
+    flags: dict[str, np.ndarray] = {"mean_activation": a.mean(axis=0, dtype=np.float64)}
     if name in RELU_FAMILY:
-        fires = part > 0
-        stats["fire_share"] = _round(fires.mean()) if part.size else None
-        stats["dead"] = bool(part.size) and not bool(fires.any(axis=0).any())
+        fires = a > 0
+        flags["fire_share"] = fires.mean(axis=0)
+        flags["dead"] = ~fires.any(axis=0)
     if name in BOUNDS:
         low, high = BOUNDS[name]
-        near = (part <= low + SATURATION_MARGIN) | (part >= high - SATURATION_MARGIN)
-        stats["saturated"] = bool(part.size) and bool((near.mean(axis=0) >= SATURATED_ROWS).all())
-    return stats
+        near = (a <= low + SATURATION_MARGIN) | (a >= high - SATURATION_MARGIN)
+        flags["saturated"] = near.mean(axis=0) >= SATURATED_ROWS
+    return flags
+
+
+def _describe_groups(groups: list[dict[str, Any]], flags: dict[str, np.ndarray],
+                     starts: np.ndarray, sizes: np.ndarray) -> None:
+    means = _group_means(flags["mean_activation"], starts, sizes)
+    for index, group in enumerate(groups):
+        group["mean_activation"] = _round(means[index])
+    if "dead" in flags:
+        fire = _group_means(flags["fire_share"], starts, sizes)
+        dead = np.logical_and.reduceat(flags["dead"], starts)
+        for index, group in enumerate(groups):
+            group["fire_share"], group["dead"] = _round(fire[index]), bool(dead[index])
+    if "saturated" in flags:
+        saturated = np.logical_and.reduceat(flags["saturated"], starts)
+        for index, group in enumerate(groups):
+            group["saturated"] = bool(saturated[index])
+
+
+def _layer_shares(flags: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Layer-wide shares over every unit (not the display groups)."""
+    shares: dict[str, Any] = {"mean_activation": _round(flags["mean_activation"].mean())}
+    if "dead" in flags:
+        shares["dead_share"] = _round(flags["dead"].mean())
+    if "saturated" in flags:
+        shares["saturated_share"] = _round(flags["saturated"].mean())
+    return shares
 
 
 def inspect_network(net: Network, probe: np.ndarray | None, *, max_groups: int = MAX_GROUPS,
@@ -93,9 +137,9 @@ def inspect_network(net: Network, probe: np.ndarray | None, *, max_groups: int =
     Returns {"probe_rows": n, "layers": [...]}: one entry per Dense layer (hidden
     layers, then the output layer) with "units", "activation", "weight_norm",
     "grad_norm" (of the last minibatch's gradient), "histogram" {"edges",
-    "counts"}, and with a probe, "mean_activation", "dead_share" (ReLU family),
-    "saturated_share" (tanh, sigmoid) and "groups": [{"first", "last",
-    "mean_activation", "fire_share" | "saturated", "dead", "incoming"}].
+    "counts"}, "groups": [{"first", "last", "incoming"}] and, for hidden layers
+    with a probe, "mean_activation", "dead_share" (ReLU family), "saturated_share"
+    (tanh, sigmoid), and per group "mean_activation", "fire_share", "dead", "saturated".
     """
     x = net.check_inputs(probe) if probe is not None and len(probe) else None
     layers: list[dict[str, Any]] = []
@@ -106,44 +150,31 @@ def inspect_network(net: Network, probe: np.ndarray | None, *, max_groups: int =
             activations = [layer for layer in block["after"] if isinstance(layer, Activation)]
             output = index == len(blocks) - 1
             name = net.output if output else activations[0].name
-            grad = np.concatenate([dense.grad_weight.ravel(), dense.grad_bias.ravel()])
+            grads = (dense.grad_weight, dense.grad_bias)
+            grad_norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+            groups = unit_groups(dense.n_out, max_groups)
+            starts = np.array([first for first, _ in groups])
+            sizes = np.array([last - first + 1 for first, last in groups])
+            incoming = _incoming(dense.weight, starts, sizes, top_incoming)
             entry: dict[str, Any] = {
                 "name": "output" if output else f"layer {index + 1}",
                 "units": dense.n_out,
                 "inputs": dense.n_in,
                 "activation": name,
                 "weight_norm": _round(np.linalg.norm(dense.weight)),
-                "grad_norm": _round(np.linalg.norm(grad)),
+                "grad_norm": _round(grad_norm),
                 "histogram": _histogram(dense.weight, bins),
+                "groups": [{"first": first, "last": last, "incoming": strongest}
+                           for (first, last), strongest in zip(groups, incoming, strict=True)],
             }
-            groups = unit_groups(dense.n_out, max_groups)
-            a = None
             if x is not None:
                 x = dense.forward(x, training=False)
                 for layer in block["after"]:
                     if isinstance(layer, BatchNorm | Activation | Dropout):
                         x = layer.forward(x, training=False)
-                a = x if not output else None
-            entry["groups"] = []
-            for first, last in groups:
-                group: dict[str, Any] = {"first": first, "last": last,
-                                         "incoming": _incoming(dense.weight, first, last, top_incoming)}
-                if a is not None:
-                    group.update(_activation_stats(name, a, first, last))
-                entry["groups"].append(group)
-            if a is not None:
-                entry.update(_layer_shares(name, a))
+                if not output:
+                    flags = _unit_flags(name, x)
+                    _describe_groups(entry["groups"], flags, starts, sizes)
+                    entry.update(_layer_shares(flags))
             layers.append(entry)
     return {"probe_rows": 0 if probe is None else len(probe), "layers": layers}
-
-
-def _layer_shares(name: str, a: np.ndarray) -> dict[str, Any]:
-    """Layer-wide shares over every unit (not the display groups)."""
-    shares: dict[str, Any] = {"mean_activation": _round(a.mean())}
-    if name in RELU_FAMILY:
-        shares["dead_share"] = _round((~(a > 0).any(axis=0)).mean())
-    if name in BOUNDS:
-        low, high = BOUNDS[name]
-        near = (a <= low + SATURATION_MARGIN) | (a >= high - SATURATION_MARGIN)
-        shares["saturated_share"] = _round((near.mean(axis=0) >= SATURATED_ROWS).mean())
-    return shares
