@@ -10,6 +10,7 @@ an error rather than a silently ignored setting.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -167,7 +168,7 @@ class ExperimentSpec(_Spec):
     @field_validator("features")
     @classmethod
     def _distinct_features(cls, value: list[str]) -> list[str]:
-        repeated = sorted({name for name in value if value.count(name) > 1})
+        repeated = sorted(name for name, times in Counter(value).items() if times > 1)  # linear: 2,000 columns
         if repeated:
             raise ValueError(f'the feature "{repeated[0]}" is listed more than once')
         return value
@@ -204,10 +205,11 @@ def validate_against_columns(spec: ExperimentSpec, column_kinds: Mapping[str, st
     for name in spec.features:
         if name not in column_kinds:
             problems.append(f'The feature "{name}" is not a column of this dataset.')
+    features = set(spec.features)  # a set: wide files list thousands
     for name in spec.encoders:
         if name not in column_kinds:
             problems.append(f'An encoder is set for "{name}", which is not a column of this dataset.')
-        elif spec.features and name not in spec.features and name != spec.label:
+        elif features and name not in features and name != spec.label:
             problems.append(f'An encoder is set for "{name}", which is not among the features.')
     if spec.task == "regression" and column_kinds.get(spec.label) in ("categorical", "text", "boolean"):
         problems.append(f'The label "{spec.label}" holds categories, so it cannot be predicted by regression.')

@@ -104,7 +104,8 @@ async def builder_change(dataset_id: int, request: Request, session: SessionDep,
     Without JavaScript (a plain form post) the whole page comes back instead.
     """
     dataset = dataset_or_404(session, dataset_id)
-    form = await request.form()
+    # A box and an encoder per column, plus the other fields: wide files post thousands.
+    form = await request.form(max_fields=1_000 + 3 * len(dataset.profile.get("columns", [])))
     label = str(form.get("label", ""))
     state = state_from_form(dataset, form, await leaking_for(dataset, label, settings.datasets_dir))
     operation = str(form.get("op", ""))
