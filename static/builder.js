@@ -209,6 +209,14 @@
     form.addEventListener("htmx:configRequest", (event) => {
       if (event.detail.triggeringEvent?.type !== "submit") event.detail.parameters.delete("op");
     });
+    // Once Train succeeded the page is leaving: a change queued meanwhile is not sent
+    // (the navigation would cut it off halfway).
+    form.addEventListener("htmx:beforeOnLoad", (event) => {
+      if (event.detail.xhr.getResponseHeader("HX-Redirect")) form.dataset.leaving = "yes";
+    });
+    form.addEventListener("htmx:beforeRequest", (event) => {
+      if (form.dataset.leaving) event.preventDefault();
+    });
     let changes = 0;
     form.addEventListener("change", (event) => {
       if (!event.target.closest(".feature-tools")) changes += 1;  // the tools post through the boxes

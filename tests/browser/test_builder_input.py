@@ -110,7 +110,7 @@ def test_fast_keyboard_typing_keeps_every_value_on_the_page_and_in_the_spec(
         expect(page.locator(f"#{field_id}")).not_to_have_attribute("aria-invalid", "true")
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(f"{live_server.url}/experiments/1")
+    expect(page).to_have_url(f"{live_server.url}/experiments/1", timeout=30_000)  # a page load, on a busy machine
     spec = page.request.get(f"{live_server.url}/api/experiments/1").json()["spec"]
     assert spec["split"]["seed"] == 7 and spec["split"]["folds"] == 3
     assert [(layer["units"], layer["dropout"]) for layer in spec["layers"]] == [(24, 0.1), (12, 0.25)]
@@ -228,7 +228,7 @@ def test_changing_the_label_brings_the_previous_one_back_as_a_feature(
     expect(page.locator("#task-explanation")).to_contain_text("regression")
     expect(page.locator("#builder-summary")).to_contain_text("x3")
     page.locator("#train-button").click()
-    expect(page).to_have_url(f"{live_server.url}/experiments/1")
+    expect(page).to_have_url(f"{live_server.url}/experiments/1", timeout=30_000)  # a page load, on a busy machine
     spec = page.request.get(f"{live_server.url}/api/experiments/1").json()["spec"]
     assert spec["label"] == "x3"
     assert sorted(spec["features"]) == ["kind", "x1", "x2"]
