@@ -215,6 +215,7 @@ def validate_against_columns(spec: ExperimentSpec, column_kinds: Mapping[str, st
     for name in spec.features:
         if name not in column_kinds:
             problems.append(f'The feature "{name}" is not a column of this dataset.')
+    features = set(spec.features)  # a set: wide files list thousands
     for name in spec.encoders:
         if name not in column_kinds:
             problems.append(f'An encoder is set for "{name}", which is not a column of this dataset.')

@@ -64,7 +64,11 @@
   function setUp(live) {
     const total = Number(live.dataset.epochsTotal);
     const regression = live.dataset.task === "regression";
-    let best = null;
+    // The marker shows the epoch whose weights are kept: the best one only when early
+    // stopping restores it, the latest one otherwise; the finished run's own answer wins.
+    const restores = live.dataset.restores !== "no";
+    const kept = Number(live.dataset.keptEpoch) || null;
+    let best = kept;
     let bestLoss = Infinity;
     let seconds = 0;
     let finished = false;
@@ -87,7 +91,9 @@
       loss.data[0].push(x); loss.data[1].push(row.train_loss); loss.data[2].push(row.val_loss);
       metric.data[0].push(x); metric.data[1].push(row.train_metric); metric.data[2].push(row.val_metric);
       const watched = row.val_loss ?? row.train_loss;
-      if (watched !== null && watched < bestLoss) { bestLoss = watched; best = x; }
+      if (kept) best = kept;
+      else if (!restores) best = x;
+      else if (watched !== null && watched < bestLoss) { bestLoss = watched; best = x; }
       seconds += row.seconds;
       bar.value = x;
       const eta = ((seconds / x) * (total - x));

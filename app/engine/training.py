@@ -76,13 +76,19 @@ class EpochReport:
 
 @dataclass
 class TrainingResult:
-    """What happened. ``best_epoch`` is the epoch whose weights the network now holds
-    when early stopping is on or training diverged (0 = the initial weights)."""
+    """What happened. ``best_epoch`` has the lowest monitored loss (0 = none finished);
+    ``kept_epoch`` is the epoch whose weights the network holds now: the best one when
+    they were restored (early stopping on, or training diverged), else the last one."""
 
     history: list[EpochReport] = field(default_factory=list)
     best_epoch: int = 0
     stop_reason: StopReason = "completed"
     message: str = ""
+    weights_restored: bool = False
+
+    @property
+    def kept_epoch(self) -> int:
+        return self.best_epoch if self.weights_restored else len(self.history)
 
 
 class _Stop(Exception):
@@ -187,6 +193,7 @@ def fit(
     if result.stop_reason == "diverged" or (patience is not None and result.best_epoch >= 1):
         np.copyto(net.params, best_params)
         np.copyto(net.state, best_state)
+        result.weights_restored = True
     return result
 
 

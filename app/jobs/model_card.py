@@ -52,7 +52,7 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         "",
         *_metrics_table(experiment.metrics or {}),
         "",
-        f"Best epoch (lowest validation loss; its weights are the ones saved): {experiment.best_epoch}.",
+        _kept_epoch_line(experiment),
         "",
         "## Network",
         "",
@@ -133,3 +133,11 @@ def _network_lines(document: dict[str, Any]) -> list[str]:
     output = document["output"]
     lines.append(f"- Output: {output['units']} unit(s), {output['activation']}")
     return lines
+
+
+def _kept_epoch_line(experiment: Any) -> str:
+    """Which epoch's weights are saved, and why that one."""
+    restored = (getattr(experiment, "summary", None) or {}).get("weights_restored")
+    if restored is False:
+        return f"Saved weights: the last epoch, {experiment.best_epoch} (early stopping was off)."
+    return f"Saved weights: the best epoch, {experiment.best_epoch} (lowest validation loss, restored)."

@@ -139,6 +139,8 @@ def _summary(outcome: ExperimentOutcome) -> dict[str, Any]:
         "split_sizes": outcome.split_sizes,
         "dropped_rows": outcome.dropped_rows,
         "stop_reason": outcome.training.stop_reason,
+        "kept_epoch": outcome.training.kept_epoch,
+        "weights_restored": outcome.training.weights_restored,
         "stop_message": outcome.training.message,
         "details": outcome.details,
         "importance": outcome.importance,
@@ -197,7 +199,7 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             error,
             metrics=outcome.metrics,
             summary=_summary(outcome),
-            best_epoch=outcome.training.best_epoch or progress.best_epoch,
+            best_epoch=outcome.training.kept_epoch or progress.best_epoch,  # the weights kept and measured
         )
     except ValueError as exc:  # the data's own problems, already phrased for people
         finish(ExperimentStatus.FAILED, str(exc))

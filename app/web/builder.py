@@ -11,6 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from app.data.csv_options import CsvError, ReadOptions
 from app.data.csv_reader import load_frame
@@ -19,7 +20,9 @@ from app.db.datasets import dataset_path
 from app.db.experiments import create_experiment, get_experiment
 from app.db.models import Dataset
 from app.specs import ExperimentSpec, validation_messages
+from app.web.builder_fields import FIELD_IDS, layer_field_ids
 from app.web.builder_state import (
+    MAX_BUILDER_LAYERS,
     BuilderState,
     apply_layer_operation,
     default_label,
@@ -28,7 +31,7 @@ from app.web.builder_state import (
 )
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.experiment_checks import over_budget, problems_with_spec
-from app.web.htmx import go_to, render
+from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId
 
 router = APIRouter(include_in_schema=False)
@@ -54,11 +57,24 @@ async def leaking_for(dataset: Dataset, label: str, datasets_dir: Path) -> set[s
 
 
 def _render_builder(request: Request, state: BuilderState, status_code: int = 200) -> HTMLResponse:
-    """Show the form with every reason Train cannot start yet (Train is disabled then)."""
-    if not state.problems:
-        state.problems = _spec_problems(state, state.dataset)
+    """The whole page, with every reason Train cannot start yet."""
     template = "_builder_form.html" if request.headers.get("hx-request") == "true" else "builder.html"
-    return render(request, template, status_code=status_code, state=state, dataset=state.dataset)
+    return render(request, template, status_code=status_code, state=state, dataset=state.dataset,
+                  max_layers=MAX_BUILDER_LAYERS)
+
+
+def _render_updates(request: Request, state: BuilderState, form: FormData, status_code: int = 200) -> HTMLResponse:
+    """Only what depends on the inputs (diagram, counts, hints, marks on bad fields): never an input."""
+    flags_stale = str(form.get("flags-for", "")) != state.label
+    return render(request, "_builder_updates.html", status_code=status_code, state=state, dataset=state.dataset,
+                  flags_stale=flags_stale, layer_fields=layer_field_ids(len(state.layers)), field_ids=FIELD_IDS)
+
+
+def _add_spec_problems(state: BuilderState) -> None:
+    if not state.label:
+        state.problems.append("Choose what to predict (the label) first.")
+    elif not state.problems:
+        state.problems = _spec_problems(state, state.dataset)
 
 
 @router.get("/datasets/{dataset_id}/experiments/new", response_class=HTMLResponse)
@@ -77,24 +93,31 @@ async def new_experiment(
             spec = ExperimentSpec.model_validate(source.spec)
     label = spec.label if spec else default_label(dataset)
     leaking = await leaking_for(dataset, label, settings.datasets_dir)
-    return _render_builder(request, initial_state(dataset, leaking, spec))
+    state = initial_state(dataset, leaking, spec)
+    _add_spec_problems(state)
+    return _render_builder(request, state)
 
 
 @router.post("/datasets/{dataset_id}/builder")
 async def builder_change(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Every change re-renders the form; `op=train` creates the experiment."""
+    """A change answers with the parts that depend on it; `op=train` creates the experiment.
+
+    Without JavaScript (a plain form post) the whole page comes back instead.
+    """
     dataset = dataset_or_404(session, dataset_id)
-    form = await request.form()
+    # A box and an encoder per column, plus the other fields: wide files post thousands.
+    form = await request.form(max_fields=1_000 + 3 * len(dataset.profile.get("columns", [])))
     label = str(form.get("label", ""))
     state = state_from_form(dataset, form, await leaking_for(dataset, label, settings.datasets_dir))
     operation = str(form.get("op", ""))
-    if operation.startswith(("add", "remove-", "up-", "down-")):
+    if operation.startswith(("add", "remove-", "up-", "down-")) and not is_htmx(request):  # the page moves its own rows
         apply_layer_operation(state, operation)
-        return _render_builder(request, state)
+    _add_spec_problems(state)
     if operation != "train":
-        return _render_builder(request, state)
-    state.problems = state.problems or _spec_problems(state, dataset)
+        return _render_updates(request, state, form) if is_htmx(request) else _render_builder(request, state)
     if state.problems:
+        if is_htmx(request):
+            return _render_updates(request, state, form, status_code=422)
         return _render_builder(request, state, status_code=422)
     spec = ExperimentSpec.model_validate(state.spec_dict)
     too_large = over_budget(spec, dataset, settings)

@@ -1,7 +1,9 @@
-"""The experiment builder's state: read from the form, proposed from the profile, shown back.
+"""The experiment builder's state: read from the form, proposed from the profile.
 
-The form is the state (no server-side session): every change posts the whole form,
-and the page is re-rendered from it, so the diagram and hints are always in step.
+The form in the browser is the state (no server-side session): every change posts the
+whole form and the server answers with the parts that depend on it (diagram, counts,
+hints, the marks on bad fields), never with the inputs themselves, so nothing typed
+can be replaced.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.data.encoders import ENCODER_NAMES, NUMERIC_ENCODERS, default_encoder
+from app.data.label_choice import propose_label
 from app.db.models import Dataset
 from app.jobs.defaults import propose_layers, propose_training
 from app.jobs.topology import (
@@ -24,13 +26,15 @@ from app.jobs.topology import (
     parameter_count,
     propose_task,
 )
-from app.specs import ExperimentSpec, LayerSpec, SplitSpec, TrainingSpec, validation_messages
+from app.specs import ExperimentSpec, LayerSpec, SplitSpec, TrainingSpec
+from app.web.builder_fields import FieldReader
 from app.web.ids import parse_whole
 
 MOSTLY_MISSING_SHARE = 0.5
 HIGH_CARDINALITY = 50
 IMBALANCE_SHARE = 0.1
 MAX_BUILDER_LAYERS = 16
+CHOOSE_LABEL = "Choose what to predict: nothing in this file stands out as the answer."
 UNSUITABLE_REASONS = {
     "id": "ID-like: a different value in every row, so nothing general to learn",
     "constant": "constant: the same value in every row",
@@ -49,6 +53,9 @@ class FeatureRow:
     encoder_choices: list[str]
     flags: list[str] = field(default_factory=list)
     usable: bool = True
+    default_checked: bool = True  # ticked when it stops being the label
+    default_encoder: str | None = None
+    is_label: bool = False  # shown hidden, so changing the label needs no re-render
 
 
 @dataclass
@@ -62,11 +69,16 @@ class BuilderState:
     layers: list[LayerSpec]
     training: TrainingSpec
     problems: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # input id → what is wrong with it
     notes: list[str] = field(default_factory=list)
 
     @property
+    def chosen(self) -> list[FeatureRow]:
+        return [row for row in self.features if row.checked and row.usable and not row.is_label]
+
+    @property
     def spec_dict(self) -> dict[str, Any]:
-        chosen = [row for row in self.features if row.checked and row.usable]
+        chosen = self.chosen
         return {
             "dataset_id": self.dataset.id,
             "label": self.label,
@@ -81,7 +93,7 @@ class BuilderState:
     @property
     def diagram(self) -> dict[str, Any]:
         columns = _columns(self.dataset)
-        chosen = {row.name: row.encoder for row in self.features if row.checked and row.usable and row.encoder}
+        chosen = {row.name: row.encoder for row in self.chosen if row.encoder}
         task = self.proposal.task or "binary"
         n_in = input_width(columns, chosen)  # type: ignore[arg-type]
         n_out = output_units(task, self.proposal.n_classes)
@@ -106,12 +118,14 @@ def _columns(dataset: Dataset) -> dict[str, dict[str, Any]]:
 
 
 def default_label(dataset: Dataset) -> str:
-    """The last column that could be learned: spreadsheets usually end with the answer."""
-    columns = dataset.profile.get("columns", [])
-    for column in reversed(columns):
-        if column["kind"] not in ("id", "constant", "text") and column["unique"] >= 2:
-            return str(column["name"])
-    return str(columns[-1]["name"]) if columns else ""
+    """The proposed label, or "" when nothing stands out (the person picks)."""
+    return propose_label(dataset.profile.get("columns", []), dataset.row_count) or ""
+
+
+def label_explanation(dataset: Dataset, spec: ExperimentSpec) -> str:
+    """What predicting the spec's label means: the task, in one sentence."""
+    column = _columns(dataset).get(spec.label)
+    return propose_task(column, spec.task).explanation if column else CHOOSE_LABEL
 
 
 def _flags(column: dict[str, Any], rows: int, leaking: set[str]) -> tuple[list[str], bool]:
@@ -151,45 +165,6 @@ def _imbalance_note(label: dict[str, Any], rows: int) -> str | None:
     return None
 
 
-class _FormReader:
-    """Reads typed values from the form, collecting a sentence for each unreadable one."""
-
-    def __init__(self, form: FormData) -> None:
-        self.form = form
-        self.problems: list[str] = []
-
-    def number(self, name: str, label: str, default: float, whole: bool = False, blank: Any = ...) -> Any:
-        raw = str(self.form.get(name, "")).strip()
-        if raw == "":
-            return default if blank is ... else blank
-        try:
-            value = float(raw)
-        except ValueError:
-            self.problems.append(f"{label}: “{raw}” is not a number.")
-            return default
-        if whole:
-            if not value.is_integer():
-                self.problems.append(f"{label}: “{raw}” must be a whole number.")
-                return default
-            return int(value)
-        return value
-
-    def numbers(self, name: str, label: str, default: float, whole: bool = False) -> list[Any]:
-        values = []
-        for position, raw in enumerate(self.form.getlist(name), start=1):
-            raw = str(raw).strip()
-            try:
-                value = float(raw)
-                if whole and not value.is_integer():
-                    raise ValueError
-                values.append(int(value) if whole else value)
-            except ValueError:
-                kind = "a whole number" if whole else "a number"
-                self.problems.append(f"Layer {position}: {label} “{raw}” must be {kind}.")
-                values.append(default)
-        return values
-
-
 def _build(
     dataset: Dataset,
     label: str,
@@ -200,23 +175,25 @@ def _build(
     layers: list[LayerSpec],
     training: TrainingSpec,
     leaking: set[str],
+    returning: str | None = None,
 ) -> BuilderState:
+    """`returning`: the previous label, back among the features with its defaults."""
     columns = _columns(dataset)
     rows = dataset.row_count
     label_column = columns.get(label)
-    proposal = propose_task(label_column, task) if label_column else TaskProposal(None, "Pick a label.", 0)
+    proposal = propose_task(label_column, task) if label_column else TaskProposal(None, CHOOSE_LABEL, 0)
     features = []
     for index, column in enumerate(dataset.profile.get("columns", [])):
         name, kind = column["name"], column["kind"]
-        if name == label:
-            continue
-        flags, uncheck = _flags(column, rows, leaking)
+        flags, uncheck = _flags(column, rows, leaking if label_column else set())
         suggested = default_encoder(kind)
         choices = _encoder_choices(kind)
-        encoder = encoders.get(name) if encoders.get(name) in choices else suggested
+        encoder = encoders.get(name) if encoders.get(name) in choices and name != returning else suggested
         usable = suggested is not None or name in encoders
-        is_checked = (not uncheck and usable) if checked is None else (name in checked)
-        features.append(FeatureRow(index, name, kind, is_checked, encoder, choices, flags, usable))
+        default_checked = not uncheck and usable
+        is_checked = default_checked if checked is None or name == returning else (name in checked)
+        features.append(FeatureRow(index, name, kind, is_checked, encoder, choices, flags, usable,
+                                   default_checked, suggested, is_label=name == label))
     state = BuilderState(dataset, label, task, proposal, features, split, layers, training)
     if label_column:
         note = _imbalance_note(label_column, rows) if proposal.task != "regression" else None
@@ -225,22 +202,29 @@ def _build(
     return state
 
 
-def initial_state(dataset: Dataset, leaking: set[str], spec: ExperimentSpec | None = None) -> BuilderState:
-    """Proposals from the profile, or a previous experiment's spec ("duplicate and tweak")."""
+def initial_state(
+    dataset: Dataset, leaking: set[str], spec: ExperimentSpec | None = None, label: str | None = None
+) -> BuilderState:
+    """Proposals from the profile, or a previous experiment's spec ("duplicate and tweak").
+
+    `label` overrides the proposed label (or the spec's, which then returns as a feature).
+    """
     if spec is not None:
+        relabelled = label is not None and label != spec.label
         checked = set(spec.features) if spec.features else None
         return _build(
             dataset,
-            spec.label,
-            spec.task,
+            label if relabelled else spec.label,  # type: ignore[arg-type]
+            "auto" if relabelled else spec.task,
             checked,
             dict(spec.encoders),
             spec.split,
             list(spec.layers),
             spec.training,
             leaking,
+            returning=spec.label if relabelled else None,
         )
-    label = default_label(dataset)
+    label = default_label(dataset) if label is None else label
     draft = _build(dataset, label, "auto", None, {}, SplitSpec(), [LayerSpec()], TrainingSpec(), leaking)
     task = draft.proposal.task or "binary"
     train_rows = draft.split_rows["train"]
@@ -250,9 +234,12 @@ def initial_state(dataset: Dataset, leaking: set[str], spec: ExperimentSpec | No
 
 
 def state_from_form(dataset: Dataset, form: FormData, leaking: set[str]) -> BuilderState:
-    reader = _FormReader(form)
+    """The state the form shows. Each bad value is reported on its own input (`errors`)."""
+    reader = FieldReader(form)
     columns = dataset.profile.get("columns", [])
-    label = str(form.get("label", "")) or default_label(dataset)
+    names = {column["name"] for column in columns}
+    label = str(form.get("label", ""))
+    label = label if label in names else ""
     by_index = {str(index): column["name"] for index, column in enumerate(columns)}
     checked = {by_index[value] for value in map(str, form.getlist("feature")) if value in by_index}
     encoders = {
@@ -260,62 +247,22 @@ def state_from_form(dataset: Dataset, form: FormData, leaking: set[str]) -> Buil
         for index, column in enumerate(columns)
         if f"encoder-{index}" in form
     }
-    problems: list[str] = []
-    try:
-        split = SplitSpec(
-            train=reader.number("split-train", "Training share", 67) / 100,
-            validation=reader.number("split-validation", "Validation share", 21) / 100,
-            test=reader.number("split-test", "Test share", 12) / 100,
-            stratify=form.get("stratify") == "on",
-            seed=reader.number("split-seed", "Split seed", 0, whole=True),
-            folds=reader.number("split-folds", "Cross-validation folds", None, whole=True, blank=None),
-        )
-    except ValidationError as error:
-        problems += [f"Split: {message}." for message in validation_messages(error)]
-        split = SplitSpec()
-    units = reader.numbers("layer-units", "units", 64, whole=True)
-    dropouts = reader.numbers("layer-dropout", "dropout", 0.0)
-    activations = [str(value) for value in form.getlist("layer-activation")]
-    batchnorm = {str(value) for value in form.getlist("layer-batchnorm")}
-    layers = []
-    for position, (unit, activation, dropout) in enumerate(zip(units, activations, dropouts, strict=False)):
-        try:
-            layers.append(
-                LayerSpec(
-                    units=unit,
-                    activation=activation,
-                    dropout=dropout,  # type: ignore[arg-type]
-                    batchnorm=str(position) in batchnorm,
-                )
-            )
-        except ValidationError as error:
-            problems += [f"Layer {position + 1}: {m.split(': ', 1)[-1]}." for m in validation_messages(error)]
-            layers.append(LayerSpec())
-    try:
-        training = TrainingSpec(
-            optimizer=str(form.get("optimizer", "adam")),  # type: ignore[arg-type]
-            learning_rate=reader.number("learning_rate", "Learning rate", 0.001),
-            batch_size=reader.number("batch_size", "Batch size", 32, whole=True),
-            epochs=reader.number("epochs", "Epochs", 200, whole=True),
-            early_stopping_patience=reader.number("patience", "Patience", 20, whole=True, blank=None),
-            weight_decay=reader.number("weight_decay", "Weight decay", 0.0),
-            seed=reader.number("seed", "Seed", 0, whole=True),
-        )
-    except ValidationError as error:
-        problems += [f"Training: {message}." for message in validation_messages(error)]
-        training = TrainingSpec()
+    previous = str(form.get("previous-label", ""))
+    returning = previous if previous in names and previous != label else None
     state = _build(
         dataset,
         label,
         str(form.get("task", "auto")),
         checked,
         encoders,
-        split,
-        layers,
-        training,
+        reader.split(),
+        reader.layers(),
+        reader.training(),
         leaking,
+        returning=returning,
     )
-    state.problems = reader.problems + problems
+    state.errors = reader.errors
+    state.problems = list(dict.fromkeys(reader.errors.values()))
     return state
 
 

@@ -16,8 +16,9 @@ from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
 from app.jobs.sweeps import SPACE_KEYS, SPACE_LABELS, SweepRequest, duration_text, show_value
 from app.specs import ExperimentSpec, validation_messages
 from app.web.builder import leaking_for
-from app.web.builder_state import default_label, initial_state
+from app.web.builder_state import default_label, initial_state, label_explanation
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.experiment_checks import problems_with_spec
 from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId, QueryId, parse_id
 from app.web.serializers import experiment_summary
@@ -46,6 +47,7 @@ SPACE_HINTS = {
     "batch_size": "Rows per step, e.g. 16, 64.",
     "weight_decay": "L2 pull towards small weights, e.g. 0, 0.001, 0.01.",
 }
+CHOOSE_LABEL_FIRST = "Choose what to predict (the label) first."
 SORT_KEYS = ("rank", "validation", "done", "config", *SPACE_KEYS)
 
 
@@ -54,6 +56,8 @@ class SweepForm:
     """What the builder shows: the chosen base, the typed values, and what they make."""
 
     base_choice: str = "proposal"
+    label: str | None = None  # None: the base's own label
+    explanation: str = ""
     epochs: str = ""
     values: dict[str, str] = field(default_factory=dict)
     strategy: str = "grid"
@@ -69,26 +73,44 @@ def _split_values(text: str) -> list[str] | None:
     return items or None
 
 
-async def _base_spec(dataset: Dataset, session: SessionDep, settings: SettingsDep, choice: str) -> ExperimentSpec:
+async def _base_spec(
+    dataset: Dataset, session: SessionDep, settings: SettingsDep, choice: str, label: str | None = None
+) -> ExperimentSpec | None:
+    """The base experiment (or the proposal), predicting `label` when one is given.
+
+    None when no label is given and none stands out: the person picks it first.
+    """
+    spec = None
     chosen_id = parse_id(choice)
     if chosen_id is not None:
         experiment = get_experiment(session=session, experiment_id=chosen_id)
         if experiment is not None and experiment.dataset_id == dataset.id:
-            return ExperimentSpec.model_validate(experiment.spec)
-    leaking = await leaking_for(dataset, default_label(dataset), settings.datasets_dir)
-    return ExperimentSpec.model_validate(initial_state(dataset, leaking).spec_dict)
+            spec = ExperimentSpec.model_validate(experiment.spec)
+    target = label if label is not None else (spec.label if spec else default_label(dataset))
+    if not target:
+        return None
+    leaking = await leaking_for(dataset, target, settings.datasets_dir)
+    return ExperimentSpec.model_validate(initial_state(dataset, leaking, spec, label=target).spec_dict)
 
 
 async def _read_form(dataset: Dataset, form: FormData, session: SessionDep, settings: SettingsDep) -> SweepForm:
+    raw_label = form.get("label")
     state = SweepForm(
         base_choice=str(form.get("base", "proposal")),
+        label=str(raw_label) if raw_label is not None else None,
         epochs=str(form.get("epochs", "")).strip(),
         values={key: str(form.get(key, "")) for key in SPACE_KEYS},
         strategy=str(form.get("strategy", "grid")),
         samples=str(form.get("samples", "")).strip(),
         repeats=str(form.get("repeats", "")).strip(),
     )
-    base = (await _base_spec(dataset, session, settings, state.base_choice)).model_dump(mode="json")
+    spec = await _base_spec(dataset, session, settings, state.base_choice, state.label)
+    if spec is None:
+        state.problems = [CHOOSE_LABEL_FIRST]
+        return state
+    state.label = spec.label
+    state.explanation = label_explanation(dataset, spec)
+    base = spec.model_dump(mode="json")
     if state.epochs:
         base["training"]["epochs"] = state.epochs
     space = {key: items for key in SPACE_KEYS if (items := _split_values(state.values[key])) is not None}
@@ -99,6 +121,7 @@ async def _read_form(dataset: Dataset, form: FormData, session: SessionDep, sett
         state.request = SweepRequest.model_validate(data)
     except ValidationError as error:
         state.problems = [_sentence(message, space) for message in validation_messages(error)]
+    state.problems += problems_with_spec(spec, dataset)
     return state
 
 
@@ -151,8 +174,12 @@ async def new_sweep(
     bases = _bases(session, dataset)
     choice = str(from_experiment) if from_experiment else (str(bases[0]["id"]) if bases else "proposal")
     base = await _base_spec(dataset, session, settings, choice)
-    state = SweepForm(base_choice=choice, epochs=str(base.training.epochs))
+    state = SweepForm(base_choice=choice, epochs=str(base.training.epochs) if base else "")
     state.values = {key: "" for key in SPACE_KEYS}
+    if base is None:
+        state.label, state.problems = "", [CHOOSE_LABEL_FIRST]
+    else:
+        state.label, state.explanation = base.label, label_explanation(dataset, base)
     return render(request, "sweep_new.html", dataset=dataset, bases=bases, base=base, state=state,
                   labels=SPACE_LABELS, hints=SPACE_HINTS, estimate=None, duration=None, section="sweeps",
                   workers=settings.workers)
@@ -173,7 +200,7 @@ async def create(dataset_id: PathId, request: Request, session: SessionDep, sett
     if state.problems or state.request is None:
         if is_htmx(request):
             return render(request, "_sweep_preview.html", status_code=422, **context)
-        base = await _base_spec(dataset, session, settings, state.base_choice)
+        base = await _base_spec(dataset, session, settings, state.base_choice, state.label)
         return render(request, "sweep_new.html", status_code=422, bases=_bases(session, dataset), base=base,
                       labels=SPACE_LABELS, hints=SPACE_HINTS, section="sweeps", **context)
     sweep = start_sweep(session, settings, state.request, dataset)

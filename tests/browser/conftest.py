@@ -54,10 +54,15 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    """A server on a free port; `@pytest.mark.workers(1)` gives it training workers."""
+    """A server on a free port; `@pytest.mark.workers(1)` gives it training workers and
+    `@pytest.mark.settings(max_columns=10_000)` overrides any setting."""
     marker = request.node.get_closest_marker("workers")
+    overrides = request.node.get_closest_marker("settings")
     port = _free_port()
-    settings = Settings(data_dir=tmp_path / "data", port=port, workers=marker.args[0] if marker else 0)
+    settings = Settings(
+        data_dir=tmp_path / "data", port=port, workers=marker.args[0] if marker else 0,
+        **(overrides.kwargs if overrides else {}),
+    )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

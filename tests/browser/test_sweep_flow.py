@@ -31,6 +31,9 @@ def test_run_a_sweep_and_read_its_leaderboard(page: Page, live_server: Any, tmp_
     page.get_by_role("button", name="New sweep").click()
 
     expect(page.get_by_role("heading", name="New sweep")).to_be_visible()
+    expect(page.get_by_label("Label: what to predict")).to_have_value("")  # nothing stands out: asked
+    page.get_by_label("Label: what to predict").select_option("kind")
+    expect(page.locator("#sweep-preview")).to_contain_text("binary classification")
     page.get_by_label("Epochs per experiment").fill("4")
     page.get_by_label("Units per layer").fill("2, 16")
     page.get_by_label("Learning rate").fill("0.05")

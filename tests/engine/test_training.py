@@ -149,15 +149,27 @@ def test_early_stopping_restores_the_best_weights() -> None:
     assert len(result.history) == result.best_epoch + 5
     np.testing.assert_array_equal(net.params, snapshots[result.best_epoch])
     assert f"kept the weights of epoch {result.best_epoch}" in result.message
+    assert result.weights_restored and result.kept_epoch == result.best_epoch
 
 
 def test_without_early_stopping_the_last_weights_stay() -> None:
     X, y = regression_data(100)
     net = build_mlp(3, [{"units": 4}], 1, seed=0)
     snapshots: list[np.ndarray] = []
-    fit(net, X, y, X, y, loss="mse", config=TrainingConfig(epochs=5, early_stopping_patience=None),
-        on_epoch=lambda report: snapshots.append(net.params.copy()))
+    result = fit(net, X, y, X + 3, y, loss="mse", config=TrainingConfig(epochs=5, early_stopping_patience=None),
+                 on_epoch=lambda report: snapshots.append(net.params.copy()))
     np.testing.assert_array_equal(net.params, snapshots[-1])
+    # The weights held are the last epoch's, whichever epoch had the lowest loss.
+    assert not result.weights_restored and result.kept_epoch == 5
+
+
+def test_a_cancelled_run_without_early_stopping_keeps_its_last_epoch() -> None:
+    X, y = regression_data(100)
+    epochs: list[int] = []
+    result = fit(build_mlp(3, [{"units": 4}], 1, seed=0), X, y, X, y, loss="mse",
+                 config=TrainingConfig(epochs=50, early_stopping_patience=None),
+                 on_epoch=lambda report: epochs.append(report.epoch), should_stop=lambda: len(epochs) >= 7)
+    assert result.stop_reason == "cancelled" and result.kept_epoch == 7 and not result.weights_restored
 
 
 def test_cancel_before_an_epoch() -> None:

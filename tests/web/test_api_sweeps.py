@@ -189,8 +189,12 @@ def test_pages(client: TestClient, dataset_id: int, settings: Settings, sessions
     assert "No sweeps yet" in client.get("/sweeps").text
     builder = client.get(f"/datasets/{dataset_id}/sweeps/new")
     assert builder.status_code == 200 and "Units per layer" in builder.text
+    assert '<option value="" selected>Choose what to predict…</option>' in builder.text  # nothing stands out
+    unpicked = client.post(f"/datasets/{dataset_id}/sweeps/preview", data={"base": "proposal", "units": "4, 8"})
+    assert "Choose what to predict (the label) first." in unpicked.text
     form = {
         "base": "proposal",
+        "label": "kind",
         "epochs": "3",
         "units": "4, 8",
         "batchnorm": "off, on",
@@ -198,6 +202,7 @@ def test_pages(client: TestClient, dataset_id: int, settings: Settings, sessions
         "repeats": "1",
     }
     preview = client.post(f"/datasets/{dataset_id}/sweeps/preview", data=form)
+    assert "binary classification" in preview.text
     assert "Makes 4 experiments" in preview.text and "4 configurations × 1 repeat)" in preview.text
     bad = client.post(f"/datasets/{dataset_id}/sweeps/preview", data=form | {"units": "4, lots"})
     assert "Units per layer, “lots”: input should be a valid integer" in bad.text

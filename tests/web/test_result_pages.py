@@ -117,3 +117,28 @@ def test_compare_highlights_differences(
     assert client.get(f"/experiments/compare?ids={classifier}").status_code == 422
     dataset_page = client.get(f"/datasets/{dataset_id}").text
     assert "Compare selected" in dataset_page
+
+
+def test_results_without_early_stopping_describe_the_last_epoch(client: TestClient, classifier: int) -> None:
+    detail = client.get(f"/api/experiments/{classifier}").json()
+    assert detail["epochs_done"] == 80
+    assert detail["best_epoch"] == 80  # the weights kept, and measured, are the last epoch's
+    assert detail["summary"]["weights_restored"] is False
+    page = client.get(f"/experiments/{classifier}").text
+    assert "Results <small class=\"muted\">at the last epoch, 80: early stopping was off</small>" in page
+    assert 'data-kept-epoch="80"' in page and "┆ last epoch (weights kept)" in page
+
+
+def test_results_with_early_stopping_describe_the_restored_epoch(
+    client: TestClient, run_queued: Callable[[], int], dataset_id: int
+) -> None:
+    experiment_id = train(
+        client, run_queued, dataset_id=dataset_id, label="kind", layers=[{"units": 16}],
+        training={"epochs": 60, "learning_rate": 0.05, "early_stopping_patience": 3},
+    )
+    detail = client.get(f"/api/experiments/{experiment_id}").json()
+    assert detail["summary"]["weights_restored"] is True
+    best = detail["best_epoch"]
+    page = client.get(f"/experiments/{experiment_id}").text
+    assert f"at the best epoch, {best}: its weights were restored" in page
+    assert f'data-kept-epoch="{best}"' in page and "┆ best epoch (weights kept)" in page
