@@ -113,6 +113,10 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
     if operation.startswith(("add", "remove-", "up-", "down-")) and not is_htmx(request):  # the page moves its own rows
         apply_layer_operation(state, operation)
     _add_spec_problems(state)
+    if not state.problems:  # too large to train here: said before Train is pressed, like any problem
+        too_large = over_budget(ExperimentSpec.model_validate(state.spec_dict), dataset, settings)
+        if too_large:
+            state.problems.append(too_large)
     if operation != "train":
         return _render_updates(request, state, form) if is_htmx(request) else _render_builder(request, state)
     if state.problems:
@@ -120,10 +124,6 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
             return _render_updates(request, state, form, status_code=422)
         return _render_builder(request, state, status_code=422)
     spec = ExperimentSpec.model_validate(state.spec_dict)
-    too_large = over_budget(spec, dataset, settings)
-    if too_large:
-        state.problems = [too_large]
-        return _render_builder(request, state, status_code=422)
     experiment = create_experiment(
         session=session, dataset=dataset, spec=spec.model_dump(mode="json"), epochs_total=spec.training.epochs
     )

@@ -65,7 +65,7 @@ def test_pause_step_resume_and_look_inside(page: Page, live_server: Any, tmp_pat
     expect(page.locator("#surface rect").first).to_be_attached(timeout=30_000)
     assert page.locator("#surface rect").count() >= 100
     expect(page.locator("#surface-caption")).to_contain_text("predicted class")
-    page.get_by_label("Up").select_option("noise")
+    page.get_by_label("Up", exact=True).select_option("noise")
     expect(page.locator("#surface-caption")).to_contain_text("Others held at radius_y", timeout=20_000)
     expect(page.locator("#surface text", has_text="noise")).to_have_count(1)
     screenshot(page, "network-surface")

@@ -59,7 +59,8 @@ def test_each_sweep_run_is_checked(client: TestClient) -> None:
 def test_the_builder_refuses_too_large_a_network(client: TestClient) -> None:
     dataset_id = _upload(client)
     form = {"label": "label", "op": "train", "layer-units": ["4096"] * 16, "layer-activation": ["relu"] * 16,
-            "layer-dropout": ["0"] * 16}
+            "layer-dropout": ["0"] * 16, "learning_rate": "0.01", "batch_size": "64", "epochs": "10",
+            "weight_decay": "0", "seed": "0"}
     response = client.post(f"/datasets/{dataset_id}/builder", data=form, headers={"hx-request": "true"})
     assert response.status_code == 422
     assert "MB of memory" in response.text
