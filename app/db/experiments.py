@@ -310,10 +310,15 @@ WORKER_DIED_REASON = (
 
 
 def _interrupt(session: Session, condition: Any, reason: str, now: datetime | None = None) -> int:
+    """Read first: the supervisor asks every second, and most seconds there is nothing to write."""
     now = now or utc_now()
+    match = (Experiment.status == Status.RUNNING) & condition
+    if session.scalar(select(Experiment.id).where(match).limit(1)) is None:
+        session.rollback()
+        return 0
     count = session.execute(
         update(Experiment)
-        .where(Experiment.status == Status.RUNNING, condition)
+        .where(match)
         .values(status=Status.INTERRUPTED, error=reason, finished_at=now, lease_expires_at=None, claim_token=None)
     ).rowcount
     session.commit()

@@ -75,8 +75,8 @@ def test_runs_of_a_dead_local_pool_end_at_once_and_leases_hold_for_the_rest(
         of_live = claim(sessions, live, lease_seconds=-1)  # its lease ran out, but its pool still runs
         remote_fresh = claim(sessions, remote, lease_seconds=30)
         remote_expired = claim(sessions, remote, lease_seconds=-1)
-        with sessions() as session:
-            assert sweep_dead_runs(session=session, instances=instances) == 2
+        with sessions() as session:  # the app's own supervisor may have swept first: same outcome
+            sweep_dead_runs(session=session, instances=instances)
         assert [status_of(sessions, i) for i in (of_dead, of_live, remote_fresh, remote_expired)] == [
             "interrupted", "running", "running", "interrupted"
         ]

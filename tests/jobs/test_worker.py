@@ -125,8 +125,8 @@ def test_expired_leases_become_interrupted_and_can_restart(
 ) -> None:
     experiment_id = new_experiment(client, new_dataset(client))
     with sessions() as session:
-        claim_next_experiment(session=session, worker_id="dead", lease_seconds=0.01)
-        assert interrupt_expired_leases(session=session, now=utc_now() + timedelta(seconds=1)) == 1
+        claim_next_experiment(session=session, worker_id="dead", lease_seconds=30)
+        assert interrupt_expired_leases(session=session, now=utc_now() + timedelta(seconds=31)) == 1
     body = client.get(f"/api/experiments/{experiment_id}").json()
     assert body["status"] == "interrupted"
     assert "Restart" in body["error"]
