@@ -31,18 +31,8 @@ def _one(name: str) -> CaseResult:
             return CaseResult(name, notes=[str(exc)])
 
 
-def main() -> None:
-    print(f"{ROUNDS} round(s) of {', '.join(KILL_CASES)} (LAYERLAB_BENCH_RECOVERY_ROUNDS changes it)")
-    results: dict[str, list[CaseResult]] = {name: [] for name in KILL_CASES}
-    for round_number in range(1, ROUNDS + 1):
-        started = time.perf_counter()
-        for name in KILL_CASES:
-            result = _one(name)
-            results[name].append(result)
-            if result.stuck or not result.next_completed or result.corrupted or result.stray_processes:
-                print(f"  round {round_number} {name}: {result}")
-        print(f"round {round_number} done in {time.perf_counter() - started:.0f} s", flush=True)
-    print(f"\n{'case':<40} {'stuck':>5} {'lost':>5} {'corrupt':>7} {'stray':>5}   running after kill (s)")
+def _report(results: dict[str, list[CaseResult]]) -> None:
+    print(f"{'case':<40} {'runs':>4} {'stuck':>5} {'lost':>5} {'corrupt':>7} {'stray':>5}   running after kill (s)")
     everything: list[float] = []
     totals = [0, 0, 0]
     for rounds in results.values():
@@ -54,10 +44,26 @@ def main() -> None:
         seconds = [r.seconds_running_after for r in rounds if r.seconds_running_after is not None]
         everything += seconds
         timing = f"median {statistics.median(seconds):5.1f}  max {max(seconds):5.1f}" if seconds else "none"
-        print(f"{rounds[0].name:<40} {stuck:>5} {lost:>5} {corrupted:>7} {stray:>5}   {timing}")
-    worst = max(everything) if everything else float("nan")
-    print(
-        f"\nstuck / lost / corrupted: {totals[0]} / {totals[1]} / {totals[2]} (goal 0 / 0 / 0); "
-        f"running after a kill: median {statistics.median(everything) if everything else float('nan'):.1f} s, "
-        f"max {worst:.1f} s (goal at most {GOAL_SECONDS:.0f} s: {'met' if worst <= GOAL_SECONDS else 'MISSED'})"
-    )
+        print(f"{rounds[0].name:<40} {len(rounds):>4} {stuck:>5} {lost:>5} {corrupted:>7} {stray:>5}   {timing}")
+    if everything:
+        worst = max(everything)
+        print(
+            f"stuck / lost / corrupted: {totals[0]} / {totals[1]} / {totals[2]} (goal 0 / 0 / 0); "
+            f"running after a kill: median {statistics.median(everything):.1f} s, max {worst:.1f} s "
+            f"(goal at most {GOAL_SECONDS:.0f} s: {'met' if worst <= GOAL_SECONDS else 'MISSED'})",
+            flush=True,
+        )
+
+
+def main() -> None:
+    print(f"{ROUNDS} round(s) of {', '.join(KILL_CASES)} (LAYERLAB_BENCH_RECOVERY_ROUNDS changes it)")
+    results: dict[str, list[CaseResult]] = {name: [] for name in KILL_CASES}
+    for round_number in range(1, ROUNDS + 1):
+        started = time.perf_counter()
+        for name in KILL_CASES:
+            result = _one(name)
+            results[name].append(result)
+            if result.stuck or not result.next_completed or result.corrupted or result.stray_processes:
+                print(f"  round {round_number} {name}: {result}")
+        print(f"\nafter round {round_number} ({time.perf_counter() - started:.0f} s):", flush=True)
+        _report(results)
