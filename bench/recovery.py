@@ -11,7 +11,9 @@ killed experiment stopped showing `running`; the goal is at most 10 s.
 from __future__ import annotations
 
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -56,6 +58,7 @@ def _report(results: dict[str, list[CaseResult]]) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopping the bench still kills its servers
     print(f"{ROUNDS} round(s) of {', '.join(KILL_CASES)} (LAYERLAB_BENCH_RECOVERY_ROUNDS changes it)")
     results: dict[str, list[CaseResult]] = {name: [] for name in KILL_CASES}
     for round_number in range(1, ROUNDS + 1):
