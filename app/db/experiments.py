@@ -89,6 +89,7 @@ def restart_experiment(*, session: Session, experiment: Experiment) -> None:
             summary=None,
             cross_validation=None,
             cancel_requested=False,
+            pause_control=None,
             worker_id=None,
             instance_id=None,
             claim_token=None,
@@ -188,7 +189,7 @@ def _claimed(experiment_id: int, claim_token: str) -> Any:
     return (
         (Experiment.id == experiment_id)
         & (Experiment.claim_token == claim_token)
-        & (Experiment.status == Status.RUNNING)
+        & Experiment.status.in_(Status.LEASED)
     )
 
 
@@ -219,6 +220,7 @@ class EpochRow:
     train_metric: float | None
     val_metric: float | None
     seconds: float
+    inspection: dict[str, Any] | None = None
 
 
 def record_epoch(
@@ -251,6 +253,15 @@ def record_epoch(
     return is_cancel_requested(session=session, experiment_id=experiment_id, claim_token=claim_token)
 
 
+def record_inspection(*, session: Session, experiment_id: int, epoch: int, inspection: dict[str, Any]) -> None:
+    session.execute(
+        update(EpochMetric)
+        .where(EpochMetric.experiment_id == experiment_id, EpochMetric.epoch == epoch)
+        .values(inspection=inspection)
+    )
+    session.commit()
+
+
 def is_cancel_requested(*, session: Session, experiment_id: int, claim_token: str | None = None) -> bool:
     """Whether the user asked to stop; with a claim token, raises ClaimLost once the claim is gone."""
     row = session.execute(
@@ -258,7 +269,7 @@ def is_cancel_requested(*, session: Session, experiment_id: int, claim_token: st
             Experiment.id == experiment_id
         )
     ).first()
-    if claim_token is not None and (row is None or row.claim_token != claim_token or row.status != Status.RUNNING):
+    if claim_token is not None and (row is None or row.claim_token != claim_token or row.status not in Status.LEASED):
         raise ClaimLost(f"Experiment {experiment_id} is no longer this worker's to run.")
     return bool(row is not None and row.cancel_requested)
 
@@ -285,6 +296,7 @@ def finish_experiment(
         "error": error,
         "finished_at": utc_now(),
         "lease_expires_at": None,
+        "pause_control": None,
     }
     if metrics is not None:
         values["metrics"] = metrics
@@ -312,7 +324,7 @@ WORKER_DIED_REASON = (
 def _interrupt(session: Session, condition: Any, reason: str, now: datetime | None = None) -> int:
     """Read first: the supervisor asks every second, and most seconds there is nothing to write."""
     now = now or utc_now()
-    match = (Experiment.status == Status.RUNNING) & condition
+    match = Experiment.status.in_(Status.LEASED) & condition
     if session.scalar(select(Experiment.id).where(match).limit(1)) is None:
         session.rollback()
         return 0
@@ -353,6 +365,6 @@ def interrupt_instance_runs(*, session: Session, instance_id: str, reason: str =
 def running_instances(*, session: Session) -> set[str]:
     """The pools that hold a running experiment now."""
     running = select(Experiment.instance_id).where(
-        Experiment.status == Status.RUNNING, Experiment.instance_id.is_not(None)
+        Experiment.status.in_(Status.LEASED), Experiment.instance_id.is_not(None)
     )
     return {instance_id for instance_id in session.scalars(running) if instance_id is not None}

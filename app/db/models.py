@@ -59,12 +59,21 @@ class ExperimentStatus:
 
     QUEUED = "queued"
     RUNNING = "running"
+    PAUSED = "paused"  # a worker holds it between two epochs, waiting for resume or step
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
     FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, INTERRUPTED})
-    ACTIVE = frozenset({QUEUED, RUNNING})
+    ACTIVE = frozenset({QUEUED, RUNNING, PAUSED})
+    LEASED = frozenset({RUNNING, PAUSED})  # a worker holds the lease
+
+
+class PauseControl:
+    """What the person asked of a run between epochs (`Experiment.pause_control`)."""
+
+    PAUSE = "pause"  # stop after the current epoch and wait
+    STEP = "step"  # while paused: train one more epoch, then pause again
 
 
 class Sweep(Base):
@@ -112,6 +121,7 @@ class Experiment(Base):
     metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_control: Mapped[str | None] = mapped_column(String(8), default=None)
     worker_id: Mapped[str | None] = mapped_column(String(64), default=None)
     # The pool (server) the worker belongs to, and a token unique to this claim: every
     # write of a run carries its token, so a revoked or restarted run cannot write.
@@ -143,3 +153,5 @@ class EpochMetric(Base):
     train_metric: Mapped[float | None] = mapped_column(Float)
     val_metric: Mapped[float | None] = mapped_column(Float)
     seconds: Mapped[float] = mapped_column(Float)
+    # A look inside the network at this epoch (app.engine.inspection), when recorded.
+    inspection: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)

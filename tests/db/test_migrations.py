@@ -91,7 +91,7 @@ def test_ids_are_never_reused_after_a_delete(tmp_path: Path) -> None:
 
 def test_migration_to_autoincrement_keeps_every_row(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    command.upgrade(alembic_config(url), "0004")
+    command.upgrade(alembic_config(url), "0005")  # the revision before ours
     engine = make_engine(url)
     with engine.begin() as connection:
         dataset = _insert_dataset(connection, "a.csv")

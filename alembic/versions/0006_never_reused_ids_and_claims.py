@@ -4,8 +4,8 @@ SQLite can only add AUTOINCREMENT by recreating a table: batch mode copies every
 into the new table. env.py turns foreign keys off for migrations, so dropping the old
 table does not cascade into the rows that reference it.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
