@@ -115,6 +115,8 @@ class LiveServer:
         )
         self.pid = self.process.pid
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
+
+    def wait_ready(self) -> None:
         wait_until(self._answers, START_SECONDS, "the server to start")
 
     def _answers(self) -> bool:
@@ -195,7 +197,8 @@ def servers(data_dir: Path) -> Iterator[Callable[[int], LiveServer]]:
 
     def start(workers: int) -> LiveServer:
         server = LiveServer(data_dir, workers)
-        started.append(server)
+        started.append(server)  # before waiting: a server that never answers is killed too
+        server.wait_ready()
         return server
 
     try:
