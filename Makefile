@@ -33,8 +33,18 @@ browser:
 test: install-dev browser
 	$(PY) -m pytest
 
+# `make bench` runs every benchmark; `make bench recovery` (any section names) only those.
+BENCH_SECTIONS := $(filter-out bench,$(MAKECMDGOALS))
 bench: install-dev
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_SECTIONS)
+
+ifeq (bench,$(firstword $(MAKECMDGOALS)))
+ifneq ($(BENCH_SECTIONS),)
+.PHONY: $(BENCH_SECTIONS)
+$(BENCH_SECTIONS):
+	@:
+endif
+endif
 
 lint: install-dev
 	$(VENV)/bin/ruff check app tests bench

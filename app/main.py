@@ -10,10 +10,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
-from app.db.experiments import interrupt_expired_leases
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
+from app.jobs.instances import instances_dir
 from app.jobs.pool import make_executor
+from app.jobs.supervisor import Supervisor, sweep_dead_runs
 from app.web import (
     api_datasets,
     api_experiments,
@@ -49,14 +50,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade_to_head(settings.resolved_database_url)
         engine = make_engine(settings.resolved_database_url)
         app.state.session_factory = make_session_factory(engine)
-        with app.state.session_factory() as session:
-            interrupt_expired_leases(session=session)
-        executor = make_executor(settings)
+        instances = instances_dir(settings.data_dir)
+        with app.state.session_factory() as session:  # runs of a previous server of this database
+            sweep_dead_runs(session=session, instances=instances)
+        executor = app.state.executor = make_executor(settings)
         executor.start()
+        supervisor = Supervisor(app.state.session_factory, instances, executor)
+        supervisor.start()
         try:
             yield
         finally:
             executor.stop()
+            supervisor.stop()
             engine.dispose()
 
     app = FastAPI(

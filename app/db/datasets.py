@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.data.csv_reader import CsvLimits, read_csv_file
 from app.data.profiling import profile_frame
+from app.db.experiments import revoke_active
 from app.db.models import Dataset, Experiment
 
 HASH_CHUNK_BYTES = 1 << 20
@@ -84,9 +85,10 @@ def dataset_path(*, datasets_dir: Path, dataset: Dataset) -> Path:
 
 
 def delete_dataset(*, session: Session, datasets_dir: Path, experiments_dir: Path, dataset: Dataset) -> None:
-    """Delete the rows first (experiments cascade); the files only once that has committed."""
+    """Cancel its jobs, delete the rows (experiments cascade), the files once that has committed."""
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
     experiment_ids = session.scalars(select(Experiment.id).where(Experiment.dataset_id == dataset.id)).all()
+    revoke_active(session=session, experiment_ids=experiment_ids)  # running workers stop first
     session.delete(dataset)
     session.commit()
     path.unlink(missing_ok=True)

@@ -7,7 +7,8 @@ a worker and a worker that dies leaves a lease that simply runs out.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -90,6 +91,8 @@ def restart_experiment(*, session: Session, experiment: Experiment) -> None:
             cancel_requested=False,
             pause_control=None,
             worker_id=None,
+            instance_id=None,
+            claim_token=None,
             lease_expires_at=None,
             started_at=None,
             finished_at=None,
@@ -105,9 +108,30 @@ def experiment_dir(experiments_dir: Path, experiment_id: int) -> Path:
     return experiments_dir / str(experiment_id)
 
 
+def revoke_active(*, session: Session, experiment_ids: Sequence[int]) -> None:
+    """Cancel these experiments' queued and running jobs and revoke their claims.
+
+    Committed before a delete, so a worker still training one of them finds its claim
+    gone at its next check and stops, instead of writing into rows that are going away.
+    """
+    session.execute(
+        update(Experiment)
+        .where(Experiment.id.in_(experiment_ids), Experiment.status.in_(Status.ACTIVE))
+        .values(
+            status=Status.CANCELLED,
+            cancel_requested=True,
+            claim_token=None,
+            lease_expires_at=None,
+            finished_at=utc_now(),
+        )
+    )
+    session.commit()
+
+
 def delete_experiment(*, session: Session, experiments_dir: Path, experiment: Experiment) -> None:
-    """The row first; its files only once the delete has committed."""
+    """Cancel its job, then the row; its files only once the delete has committed."""
     directory = experiment_dir(experiments_dir, experiment.id)
+    revoke_active(session=session, experiment_ids=[experiment.id])
     session.delete(experiment)
     session.commit()
     shutil.rmtree(directory, ignore_errors=True)
@@ -116,8 +140,26 @@ def delete_experiment(*, session: Session, experiments_dir: Path, experiment: Ex
 # The workers' side ---------------------------------------------------------------
 
 
-def claim_next_experiment(*, session: Session, worker_id: str, lease_seconds: float) -> int | None:
-    """Atomically move the oldest queued experiment to `running` for this worker."""
+class ClaimLost(Exception):
+    """The run this worker claimed was revoked: deleted, restarted, or given up as dead."""
+
+
+def new_claim_token() -> str:
+    return uuid.uuid4().hex
+
+
+def claim_next_experiment(
+    *,
+    session: Session,
+    worker_id: str,
+    lease_seconds: float,
+    claim_token: str | None = None,
+    instance_id: str | None = None,
+) -> int | None:
+    """Atomically move the oldest queued experiment to `running` for this worker.
+
+    The claim token (a fresh one unless given) must accompany every later write of the run.
+    """
     now = utc_now()
     oldest_queued = (
         select(Experiment.id)
@@ -132,6 +174,8 @@ def claim_next_experiment(*, session: Session, worker_id: str, lease_seconds: fl
         .values(
             status=Status.RUNNING,
             worker_id=worker_id,
+            instance_id=instance_id,
+            claim_token=claim_token or new_claim_token(),
             started_at=now,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
         )
@@ -141,19 +185,31 @@ def claim_next_experiment(*, session: Session, worker_id: str, lease_seconds: fl
     return claimed
 
 
-def renew_lease(*, session: Session, experiment_id: int, worker_id: str, lease_seconds: float) -> bool:
+def _claimed(experiment_id: int, claim_token: str) -> Any:
+    return (
+        (Experiment.id == experiment_id)
+        & (Experiment.claim_token == claim_token)
+        & Experiment.status.in_(Status.LEASED)
+    )
+
+
+def claim_token_of(*, session: Session, experiment_id: int) -> str | None:
+    return session.scalar(select(Experiment.claim_token).where(Experiment.id == experiment_id))
+
+
+def renew_lease(*, session: Session, experiment_id: int, claim_token: str, lease_seconds: float) -> bool:
     """Extend our lease; False when the experiment is no longer ours to run."""
     renewed = session.execute(
         update(Experiment)
-        .where(
-            Experiment.id == experiment_id,
-            Experiment.worker_id == worker_id,
-            Experiment.status.in_(Status.LEASED),
-        )
+        .where(_claimed(experiment_id, claim_token))
         .values(lease_expires_at=utc_now() + timedelta(seconds=lease_seconds))
     ).rowcount
     session.commit()
     return bool(renewed)
+
+
+def holds_claim(*, session: Session, experiment_id: int, claim_token: str) -> bool:
+    return session.scalar(select(func.count()).select_from(Experiment).where(_claimed(experiment_id, claim_token))) == 1
 
 
 @dataclass(frozen=True)
@@ -171,24 +227,30 @@ def record_epoch(
     *,
     session: Session,
     experiment_id: int,
-    worker_id: str,
+    claim_token: str,
     row: EpochRow,
     lease_seconds: float,
     best_epoch: int | None,
 ) -> bool:
-    """Write one epoch and renew the lease in one transaction. Returns "cancel requested"."""
-    session.add(EpochMetric(experiment_id=experiment_id, **row.__dict__))
-    session.execute(
+    """Write one epoch and renew the lease in one transaction. Returns "cancel requested".
+
+    Raises ClaimLost, writing nothing, when the run is no longer this claim's.
+    """
+    updated = session.execute(
         update(Experiment)
-        .where(Experiment.id == experiment_id, Experiment.worker_id == worker_id)
+        .where(_claimed(experiment_id, claim_token))
         .values(
             epochs_done=row.epoch,
             best_epoch=best_epoch,
             lease_expires_at=utc_now() + timedelta(seconds=lease_seconds),
         )
-    )
+    ).rowcount
+    if not updated:
+        session.rollback()
+        raise ClaimLost(f"Experiment {experiment_id} is no longer this worker's to run.")
+    session.add(EpochMetric(experiment_id=experiment_id, **row.__dict__))
     session.commit()
-    return is_cancel_requested(session=session, experiment_id=experiment_id)
+    return is_cancel_requested(session=session, experiment_id=experiment_id, claim_token=claim_token)
 
 
 def record_inspection(*, session: Session, experiment_id: int, epoch: int, inspection: dict[str, Any]) -> None:
@@ -200,8 +262,16 @@ def record_inspection(*, session: Session, experiment_id: int, epoch: int, inspe
     session.commit()
 
 
-def is_cancel_requested(*, session: Session, experiment_id: int) -> bool:
-    return bool(session.scalar(select(Experiment.cancel_requested).where(Experiment.id == experiment_id)))
+def is_cancel_requested(*, session: Session, experiment_id: int, claim_token: str | None = None) -> bool:
+    """Whether the user asked to stop; with a claim token, raises ClaimLost once the claim is gone."""
+    row = session.execute(
+        select(Experiment.cancel_requested, Experiment.claim_token, Experiment.status).where(
+            Experiment.id == experiment_id
+        )
+    ).first()
+    if claim_token is not None and (row is None or row.claim_token != claim_token or row.status not in Status.LEASED):
+        raise ClaimLost(f"Experiment {experiment_id} is no longer this worker's to run.")
+    return bool(row is not None and row.cancel_requested)
 
 
 def set_task(*, session: Session, experiment_id: int, task: str) -> None:
@@ -213,13 +283,14 @@ def finish_experiment(
     *,
     session: Session,
     experiment_id: int,
-    worker_id: str,
+    claim_token: str,
     status: str,
     error: str | None = None,
     metrics: dict[str, Any] | None = None,
     summary: dict[str, Any] | None = None,
     best_epoch: int | None = None,
-) -> None:
+) -> bool:
+    """End the claimed run; False (nothing written) when the claim was revoked."""
     values: dict[str, Any] = {
         "status": status,
         "error": error,
@@ -233,10 +304,9 @@ def finish_experiment(
         values["summary"] = summary
     if best_epoch is not None:
         values["best_epoch"] = best_epoch
-    session.execute(
-        update(Experiment).where(Experiment.id == experiment_id, Experiment.worker_id == worker_id).values(**values)
-    )
+    finished = session.execute(update(Experiment).where(_claimed(experiment_id, claim_token)).values(**values)).rowcount
     session.commit()
+    return bool(finished)
 
 
 INTERRUPTED_REASON = (
@@ -245,13 +315,56 @@ INTERRUPTED_REASON = (
 )
 
 
-def interrupt_expired_leases(*, session: Session, now: datetime | None = None) -> int:
-    """Mark running experiments whose lease ran out as interrupted; return how many."""
+WORKER_DIED_REASON = (
+    "The worker process running this experiment stopped unexpectedly (killed or out of memory); "
+    "press Restart to run it again."
+)
+
+
+def _interrupt(session: Session, condition: Any, reason: str, now: datetime | None = None) -> int:
+    """Read first: the supervisor asks every second, and most seconds there is nothing to write."""
     now = now or utc_now()
+    match = Experiment.status.in_(Status.LEASED) & condition
+    if session.scalar(select(Experiment.id).where(match).limit(1)) is None:
+        session.rollback()
+        return 0
     count = session.execute(
         update(Experiment)
-        .where(Experiment.status.in_(Status.LEASED), Experiment.lease_expires_at < now)
-        .values(status=Status.INTERRUPTED, error=INTERRUPTED_REASON, finished_at=now, lease_expires_at=None)
+        .where(match)
+        .values(status=Status.INTERRUPTED, error=reason, finished_at=now, lease_expires_at=None, claim_token=None)
     ).rowcount
     session.commit()
     return int(count or 0)
+
+
+def interrupt_expired_leases(
+    *, session: Session, now: datetime | None = None, live_instances: Collection[str] = ()
+) -> int:
+    """Mark running experiments whose lease ran out as interrupted; return how many.
+
+    Runs of `live_instances` (pools known to be alive, which supervise their own workers)
+    are left alone: a slow heartbeat on a busy machine must not end a healthy run.
+    """
+    now = now or utc_now()
+    expired = Experiment.lease_expires_at < now
+    if live_instances:
+        expired &= Experiment.instance_id.is_(None) | Experiment.instance_id.not_in(list(live_instances))
+    return _interrupt(session, expired, INTERRUPTED_REASON, now)
+
+
+def interrupt_worker_runs(*, session: Session, worker_id: str, reason: str = WORKER_DIED_REASON) -> int:
+    """A worker process is gone: its running experiment is interrupted at once."""
+    return _interrupt(session, Experiment.worker_id == worker_id, reason)
+
+
+def interrupt_instance_runs(*, session: Session, instance_id: str, reason: str = INTERRUPTED_REASON) -> int:
+    """A whole pool (its server) is gone: every experiment it was running is interrupted."""
+    return _interrupt(session, Experiment.instance_id == instance_id, reason)
+
+
+def running_instances(*, session: Session) -> set[str]:
+    """The pools that hold a running experiment now."""
+    running = select(Experiment.instance_id).where(
+        Experiment.status.in_(Status.LEASED), Experiment.instance_id.is_not(None)
+    )
+    return {instance_id for instance_id in session.scalars(running) if instance_id is not None}

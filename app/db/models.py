@@ -39,6 +39,7 @@ class Dataset(Base):
     """An uploaded CSV: the stored file's name, how it was read, and its profile."""
 
     __tablename__ = "datasets"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))  # the user's file name: metadata only
@@ -84,6 +85,7 @@ class Sweep(Base):
     """
 
     __tablename__ = "sweeps"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
@@ -105,6 +107,7 @@ class Experiment(Base):
     """One training run of a spec on a dataset, claimed by one worker at a time."""
 
     __tablename__ = "experiments"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
@@ -120,6 +123,10 @@ class Experiment(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_control: Mapped[str | None] = mapped_column(String(8), default=None)
     worker_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The pool (server) the worker belongs to, and a token unique to this claim: every
+    # write of a run carries its token, so a revoked or restarted run cannot write.
+    instance_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

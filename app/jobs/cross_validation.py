@@ -134,12 +134,17 @@ def cross_validate(
     return result
 
 
-def run_cross_validation(context: WorkerContext, experiment_id: int) -> None:
-    """After a completed main run: cross-validate when the spec asks, storing each fold."""
+def run_cross_validation(context: WorkerContext, experiment_id: int, claim_token: str | None = None) -> None:
+    """After a completed main run: cross-validate when the spec asks, storing each fold.
+
+    With a claim token, a fold is stored only while the run is still the one claimed.
+    """
 
     def store(result: dict[str, Any] | None) -> None:
         with context.sessions() as session:
-            store_cross_validation(session=session, experiment_id=experiment_id, result=result)
+            store_cross_validation(
+                session=session, experiment_id=experiment_id, result=result, claim_token=claim_token
+            )
 
     with context.sessions() as session:
         experiment = get_experiment(session=session, experiment_id=experiment_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,10 +17,12 @@ from app.data.csv_options import ReadOptions
 from app.data.csv_reader import load_frame
 from app.db.datasets import dataset_path
 from app.db.experiments import (
+    ClaimLost,
     EpochRow,
     experiment_dir,
     finish_experiment,
     get_experiment,
+    holds_claim,
     is_cancel_requested,
     record_epoch,
     record_inspection,
@@ -53,6 +56,7 @@ class _Progress:
 
     context: WorkerContext
     experiment_id: int
+    claim_token: str
     best_val_loss: float = math.inf
     best_epoch: int | None = None
     cancelled: bool = False
@@ -79,7 +83,7 @@ class _Progress:
             self.cancelled = record_epoch(
                 session=session,
                 experiment_id=self.experiment_id,
-                worker_id=self.context.worker_id,
+                claim_token=self.claim_token,
                 row=row,
                 lease_seconds=LEASE_SECONDS,
                 best_epoch=self.best_epoch,
@@ -117,7 +121,9 @@ class _Progress:
             return True
         if time.monotonic() - self.last_check >= CANCEL_CHECK_SECONDS:
             with self.context.sessions() as session:
-                self.cancelled = is_cancel_requested(session=session, experiment_id=self.experiment_id)
+                self.cancelled = is_cancel_requested(
+                    session=session, experiment_id=self.experiment_id, claim_token=self.claim_token
+                )
             self.last_check = time.monotonic()
         return self.cancelled
 
@@ -162,19 +168,23 @@ def _final_status(outcome: ExperimentOutcome, progress: _Progress, stopping: boo
     return ExperimentStatus.COMPLETED, None
 
 
-def run_experiment(context: WorkerContext, experiment_id: int) -> None:
-    progress = _Progress(context, experiment_id)
+def run_experiment(context: WorkerContext, experiment_id: int, claim_token: str) -> None:
+    """Run the claimed experiment; every write carries the claim, so a revoked run stops writing."""
+    progress = _Progress(context, experiment_id, claim_token)
+    directory = experiment_dir(context.settings.experiments_dir, experiment_id)
 
     def finish(status: str, error: str | None = None, **results: Any) -> None:
         with context.sessions() as session:
-            finish_experiment(
+            finished = finish_experiment(
                 session=session,
                 experiment_id=experiment_id,
-                worker_id=context.worker_id,
+                claim_token=claim_token,
                 status=status,
                 error=error,
                 **results,
             )
+            if not finished and get_experiment(session=session, experiment_id=experiment_id) is None:
+                shutil.rmtree(directory, ignore_errors=True)  # deleted while saving: leave no files
 
     try:
         with context.sessions() as session:
@@ -191,8 +201,10 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             on_network=progress.attach,
         )
         with context.sessions() as session:
+            if not holds_claim(session=session, experiment_id=experiment_id, claim_token=claim_token):
+                raise ClaimLost(f"Experiment {experiment_id} is no longer this worker's to run.")
             set_task(session=session, experiment_id=experiment_id, task=outcome.pipeline.task)
-        save_outcome(experiment_dir(context.settings.experiments_dir, experiment_id), outcome)
+        save_outcome(directory, outcome)
         status, error = _final_status(outcome, progress, context.stopping.is_set())
         finish(
             status,
@@ -201,6 +213,8 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             summary=_summary(outcome),
             best_epoch=outcome.training.kept_epoch or progress.best_epoch,  # the weights kept and measured
         )
+    except ClaimLost:
+        logger.info("Experiment %s was deleted, restarted or given up; its run stops here", experiment_id)
     except ValueError as exc:  # the data's own problems, already phrased for people
         finish(ExperimentStatus.FAILED, str(exc))
     except Exception as exc:

@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import claim_next_experiment, interrupt_expired_leases, renew_lease
+from app.db.experiments import ClaimLost, claim_next_experiment, new_claim_token, renew_lease
 from app.db.session import make_engine, make_session_factory
+from app.jobs.parent_death import die_with_parent, watch_parent
 from app.jobs.threads import limit_blas_threads
 
 logger = logging.getLogger("layerlab.worker")
 
-LEASE_SECONDS = 30.0
-HEARTBEAT_SECONDS = 10.0
+# Short and renewed often: a server with no local workers ends a remote worker's run
+# a few seconds after its last renewal, so nothing shows `running` long after it died.
+LEASE_SECONDS = 8.0
+HEARTBEAT_SECONDS = 2.0
 IDLE_POLL_SECONDS = 0.5
-RECOVERY_EVERY_SECONDS = 5.0
 
 
 @dataclass
@@ -32,14 +34,16 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     worker_id: str
     stopping: threading.Event | Event
+    instance_id: str | None = None  # the pool this worker belongs to
 
 
 class LeaseHeartbeat:
     """Renews the lease in the background, so a long epoch or slow preparation keeps it."""
 
-    def __init__(self, context: WorkerContext, experiment_id: int) -> None:
+    def __init__(self, context: WorkerContext, experiment_id: int, claim_token: str) -> None:
         self._context = context
         self._experiment_id = experiment_id
+        self._claim_token = claim_token
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
 
@@ -57,7 +61,7 @@ class LeaseHeartbeat:
                 renew_lease(
                     session=session,
                     experiment_id=self._experiment_id,
-                    worker_id=self._context.worker_id,
+                    claim_token=self._claim_token,
                     lease_seconds=LEASE_SECONDS,
                 )
 
@@ -67,38 +71,44 @@ def run_next(context: WorkerContext) -> int | None:
     from app.jobs.cross_validation import run_cross_validation  # NumPy too
     from app.jobs.runner import run_experiment  # imports NumPy: after the thread limit is set
 
+    claim_token = new_claim_token()
     with context.sessions() as session:
-        experiment_id = claim_next_experiment(session=session, worker_id=context.worker_id, lease_seconds=LEASE_SECONDS)
+        experiment_id = claim_next_experiment(
+            session=session,
+            worker_id=context.worker_id,
+            lease_seconds=LEASE_SECONDS,
+            claim_token=claim_token,
+            instance_id=context.instance_id,
+        )
     if experiment_id is None:
         return None
-    with LeaseHeartbeat(context, experiment_id):
-        run_experiment(context, experiment_id)
+    with LeaseHeartbeat(context, experiment_id, claim_token):
+        run_experiment(context, experiment_id, claim_token)
     try:
-        run_cross_validation(context, experiment_id)
+        run_cross_validation(context, experiment_id, claim_token=claim_token)
+    except ClaimLost:
+        logger.info("Experiment %s was deleted or restarted during cross-validation", experiment_id)
     except Exception:  # the main run's results stand; the folds are an extra
         logger.exception("Cross-validation of experiment %s failed", experiment_id)
     return experiment_id
 
 
-def worker_main(settings_json: str, worker_id: str, stopping: Event) -> None:
-    """Entry point of a worker process."""
+def worker_main(settings_json: str, worker_id: str, stop_pipe: Connection, instance_id: str, parent_pid: int) -> None:
+    """Entry point of a worker process: it stops when the server asks through `stop_pipe`, or is gone."""
+    die_with_parent()
+    stop = watch_parent(parent_pid, stop_pipe)
     limit_blas_threads()
     settings = Settings.model_validate_json(settings_json)
     engine = make_engine(settings.resolved_database_url)
-    context = WorkerContext(settings, make_session_factory(engine), worker_id, stopping)
-    last_recovery = 0.0
+    context = WorkerContext(settings, make_session_factory(engine), worker_id, stop, instance_id)
     try:
-        while not stopping.is_set():
-            if time.monotonic() - last_recovery > RECOVERY_EVERY_SECONDS:
-                with context.sessions() as session:
-                    interrupt_expired_leases(session=session)
-                last_recovery = time.monotonic()
+        while not stop.is_set():
             try:
                 ran = run_next(context)
             except Exception:  # a bug in one job must not take the worker down
                 logger.exception("Worker %s failed outside a job", worker_id)
                 ran = None
             if ran is None:
-                stopping.wait(IDLE_POLL_SECONDS)
+                stop.wait(IDLE_POLL_SECONDS)
     finally:
         engine.dispose()

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
-from app.db.migrations import upgrade_to_head
+from alembic import command
+from app.db.migrations import alembic_config, upgrade_to_head
 from app.db.models import Base
 from app.db.session import make_engine
 
@@ -49,4 +50,69 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar_one() >= 1000
+    engine.dispose()
+
+
+def _insert_dataset(connection: Connection, stored_name: str) -> int:
+    return connection.execute(
+        text(
+            "INSERT INTO datasets (name, stored_name, size_bytes, sha256, row_count, column_count,"
+            " read_options, notices, profile, created_at)"
+            " VALUES ('a.csv', :stored, 1, 'h', 1, 2, '{}', '[]', '{}', '2026-01-01') RETURNING id"
+        ),
+        {"stored": stored_name},
+    ).scalar_one()
+
+
+def _insert_experiment(connection: Connection, dataset_id: int) -> int:
+    return connection.execute(
+        text(
+            "INSERT INTO experiments (dataset_id, status, spec, epochs_total, epochs_done, cancel_requested,"
+            " created_at) VALUES (:dataset, 'completed', '{}', 5, 5, 0, '2026-01-01') RETURNING id"
+        ),
+        {"dataset": dataset_id},
+    ).scalar_one()
+
+
+def test_ids_are_never_reused_after_a_delete(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ids.db'}"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        dataset = _insert_dataset(connection, "a.csv")
+        experiment = _insert_experiment(connection, dataset)
+        connection.execute(text("DELETE FROM experiments WHERE id = :id"), {"id": experiment})
+        connection.execute(text("DELETE FROM datasets WHERE id = :id"), {"id": dataset})
+        new_dataset = _insert_dataset(connection, "b.csv")
+        new_experiment = _insert_experiment(connection, new_dataset)
+    engine.dispose()
+    assert new_dataset > dataset and new_experiment > experiment
+
+
+def test_migration_to_autoincrement_keeps_every_row(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0005")  # the revision before ours
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        dataset = _insert_dataset(connection, "a.csv")
+        experiment = _insert_experiment(connection, dataset)
+        last = _insert_experiment(connection, dataset)
+        for epoch in (1, 2, 3):
+            connection.execute(
+                text("INSERT INTO epoch_metrics (experiment_id, epoch, seconds) VALUES (:id, :epoch, 0.1)"),
+                {"id": experiment, "epoch": epoch},
+            )
+        connection.execute(text("DELETE FROM experiments WHERE id = :id"), {"id": last})
+    upgrade_to_head(url)
+    with engine.begin() as connection:
+        counts = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("datasets", "experiments", "epoch_metrics")
+        ]
+        assert counts == [1, 1, 3]
+        assert connection.execute(text("PRAGMA foreign_key_check")).first() is None
+        assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        assert _insert_experiment(connection, dataset) > experiment
+        sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'experiments'")).scalar_one()
+        assert "AUTOINCREMENT" in sql
     engine.dispose()

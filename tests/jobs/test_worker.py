@@ -75,8 +75,9 @@ def test_claim_is_atomic_and_in_order(client: TestClient, sessions: sessionmaker
         assert claim_next_experiment(session=session, worker_id="b", lease_seconds=30) == second
         assert claim_next_experiment(session=session, worker_id="c", lease_seconds=30) is None
         assert get_experiment(session=session, experiment_id=first).worker_id == "a"  # type: ignore[union-attr]
-        assert renew_lease(session=session, experiment_id=first, worker_id="a", lease_seconds=30)
-        assert not renew_lease(session=session, experiment_id=first, worker_id="b", lease_seconds=30)
+        token = get_experiment(session=session, experiment_id=first).claim_token  # type: ignore[union-attr]
+        assert token and renew_lease(session=session, experiment_id=first, claim_token=token, lease_seconds=30)
+        assert not renew_lease(session=session, experiment_id=first, claim_token="not-" + token, lease_seconds=30)
 
 
 def test_a_worker_trains_and_records_every_epoch(
@@ -124,8 +125,8 @@ def test_expired_leases_become_interrupted_and_can_restart(
 ) -> None:
     experiment_id = new_experiment(client, new_dataset(client))
     with sessions() as session:
-        claim_next_experiment(session=session, worker_id="dead", lease_seconds=0.01)
-        assert interrupt_expired_leases(session=session, now=utc_now() + timedelta(seconds=1)) == 1
+        claim_next_experiment(session=session, worker_id="dead", lease_seconds=30)
+        assert interrupt_expired_leases(session=session, now=utc_now() + timedelta(seconds=31)) == 1
     body = client.get(f"/api/experiments/{experiment_id}").json()
     assert body["status"] == "interrupted"
     assert "Restart" in body["error"]
