@@ -44,6 +44,10 @@ class ReadOptions:
     columns: list[str] = field(default_factory=list)
     number_formats: dict[str, NumberFormat] = field(default_factory=dict)
     text_columns: list[str] = field(default_factory=list)
+    # False when the first row held data (then `columns` are column_1, column_2, ...).
+    has_header: bool = True
+    # The person's choice of missing-value tokens; None is the default rule (`missing_tokens`).
+    missing_tokens: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,4 +66,6 @@ class ReadOptions:
             columns=list(data.get("columns") or []),
             number_formats=formats,
             text_columns=list(data.get("text_columns") or []),
+            has_header=data.get("has_header", True),
+            missing_tokens=data.get("missing_tokens"),
         )

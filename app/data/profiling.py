@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from app.data.column_kinds import Distinct, distinct_values, infer_kind
+from app.data.missing_tokens import token_like_values
 
 TOP_VALUES = 10
 HISTOGRAM_BINS = 20
@@ -36,6 +37,8 @@ class ColumnProfile:
     # How many non-missing values are not among `top`.
     top_other: int = 0
     histogram: dict[str, list[float]] | None = None
+    # Sentences for the person: tokens read as missing, values that look like missing markers.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,12 +54,24 @@ class DatasetProfile:
         return next(column for column in self.columns if column.name == name)
 
 
-def profile_frame(frame: pd.DataFrame, preview_rows: int = 20) -> DatasetProfile:
-    columns = [profile_column(str(name), frame[name]) for name in frame.columns]
+def profile_frame(
+    frame: pd.DataFrame,
+    preview_rows: int = 20,
+    column_notes: dict[str, list[str]] | None = None,
+    missing_tokens: list[str] | None = None,
+) -> DatasetProfile:
+    """`column_notes` come from reading (tokens read as missing); `missing_tokens` is the
+    dataset's choice (None for the default rule), so chosen tokens are not asked about."""
+    notes = column_notes or {}
+    columns = [
+        profile_column(str(name), frame[name], notes.get(str(name), []), missing_tokens) for name in frame.columns
+    ]
     return DatasetProfile(rows=len(frame), columns=columns, preview=preview(frame, preview_rows))
 
 
-def profile_column(name: str, column: pd.Series) -> ColumnProfile:
+def profile_column(
+    name: str, column: pd.Series, notes: list[str] | None = None, missing_tokens: list[str] | None = None
+) -> ColumnProfile:
     distinct = distinct_values(column)
     kind = infer_kind(column, distinct)
     present = distinct.present
@@ -67,7 +82,10 @@ def profile_column(name: str, column: pd.Series) -> ColumnProfile:
         missing=distinct.missing,
         unique=len(distinct.values),
         distinct_ratio=_finite(len(distinct.values) / present) if present else None,
+        notes=list(notes or []),
     )
+    if not distinct.numeric:
+        profile.notes += token_like_values(distinct.values, distinct.counts, missing_tokens)
     if distinct.numeric and kind != "boolean":
         profile.stats = number_stats(distinct)
         profile.histogram = histogram(distinct, integer_bins=kind == "integer")
