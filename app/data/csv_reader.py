@@ -24,7 +24,7 @@ import pandas as pd
 
 from app.data.column_cleaning import Cleaning, clean_frame, reapply, strip_text
 from app.data.csv_options import CsvError, CsvLimits, NumberFormat, ReadOptions
-from app.data.missing_tokens import TokenCounts, apply_tokens, column_note, missing_notice, pandas_na_values
+from app.data.missing_tokens import TokenCounts, apply_tokens, column_note, missing_notice
 from app.data.record_scan import (
     RecordScan,
     ragged_row_error,
@@ -182,9 +182,9 @@ def _pandas_options(options: ReadOptions) -> dict:
         "header": 0 if options.has_header else None,
         "names": options.columns,
         # pandas' own list would read a category named "None" or "NA" as missing: only empty
-        # cells (and tokens the person chose) are missing here; `apply_tokens` does the rest.
+        # cells are missing here; `apply_tokens` decides on tokens after the empty lines go.
         "keep_default_na": False,
-        "na_values": pandas_na_values(options.missing_tokens),
+        "na_values": [""],
         "index_col": False,  # never turn an extra first field into a silent index
         "skipinitialspace": options.skip_initial_space,
     }

@@ -44,15 +44,6 @@ def token_key(value: str) -> str:
     return value.strip(_PADDING).casefold()
 
 
-def pandas_na_values(tokens: list[str] | None) -> list[str]:
-    """What pandas itself treats as missing while parsing: empty cells, plus chosen tokens in
-    the spellings pandas compares exactly (numeric columns never reach `apply_tokens`)."""
-    values = {""}
-    for token in tokens or []:
-        values.update({token, token.strip(_PADDING), token.lower(), token.upper(), token.title()})
-    return sorted(values)
-
-
 def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None) -> TokenCounts:
     """Turn marker tokens into missing values in place; return, per column, each token's count.
 
@@ -64,8 +55,13 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None) -> TokenCounts:
     found: TokenCounts = {}
     if not keys:
         return found
+    numeric_tokens = _numeric_tokens(tokens or [])
     for name in frame.columns:
         column = frame[name]
+        if numeric_tokens and _is_number_column(column):
+            if counts := _mask_numbers(frame, str(name), numeric_tokens):
+                found[str(name)] = counts
+            continue
         if not (pd.api.types.is_string_dtype(column.dtype) or column.dtype == object):
             continue
         values = column.to_numpy(dtype=object)
@@ -87,6 +83,34 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None) -> TokenCounts:
         masked = np.where(is_token[codes] | (codes < 0), None, values)
         frame[name] = _typed(pd.Series(masked, index=column.index, dtype="str"), rest, numbers, booleans)
     return found
+
+
+def _numeric_tokens(tokens: list[str]) -> dict[str, float]:
+    """Chosen tokens that are numbers (sentinels such as -999), by spelling."""
+    numbers = {}
+    for token in tokens:
+        text = token.strip(_PADDING)
+        if _PLAIN_NUMBER.fullmatch(text):
+            numbers[text] = float(text)
+    return numbers
+
+
+def _is_number_column(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
+
+
+def _mask_numbers(frame: pd.DataFrame, name: str, tokens: dict[str, float]) -> dict[str, int]:
+    values = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    counts = {}
+    hit = np.zeros(len(values), dtype=bool)
+    for spelling, number in tokens.items():
+        equal = values == number
+        if count := int(equal.sum()):
+            counts[spelling] = count
+            hit |= equal
+    if counts:
+        frame[name] = frame[name].mask(hit) if frame[name].dtype.kind == "f" else np.where(hit, np.nan, values)
+    return counts
 
 
 def _matches(values: np.ndarray, keys: set[str]) -> np.ndarray:

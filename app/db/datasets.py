@@ -46,7 +46,7 @@ def store_dataset(
     left for the caller to delete, and nothing is stored.
     """
     parsed = read_csv_file(upload_path, limits)
-    profile = profile_frame(parsed.frame)
+    profile = profile_frame(parsed.frame, column_notes=parsed.column_notes)
     stored_name = f"{secrets.token_hex(16)}.csv"
     final_path = datasets_dir / stored_name
     dataset = Dataset(
@@ -68,6 +68,25 @@ def store_dataset(
     except BaseException:
         final_path.unlink(missing_ok=True)
         raise
+    return dataset
+
+
+def set_missing_tokens(
+    *, session: Session, datasets_dir: Path, dataset: Dataset, limits: CsvLimits, tokens: list[str]
+) -> Dataset:
+    """Re-read the stored file with the person's missing-value tokens and store the new profile.
+
+    Raises ``CsvError`` (nothing changed) if the file can no longer be read within `limits`.
+    """
+    path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
+    parsed = read_csv_file(path, limits, missing_tokens=tokens)
+    profile = profile_frame(parsed.frame, column_notes=parsed.column_notes, missing_tokens=tokens)
+    dataset.row_count = len(parsed.frame)
+    dataset.column_count = len(parsed.frame.columns)
+    dataset.read_options = parsed.options.to_dict()
+    dataset.notices = list(parsed.notices)
+    dataset.profile = profile.to_dict()
+    session.commit()
     return dataset
 
 

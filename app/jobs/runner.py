@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.data.csv_options import ReadOptions
 from app.data.csv_reader import load_frame
 from app.db.datasets import dataset_path
 from app.db.experiments import (
@@ -27,6 +26,7 @@ from app.db.experiments import (
 from app.db.models import Dataset, ExperimentStatus
 from app.engine import EpochReport
 from app.jobs.artifacts import save_outcome
+from app.jobs.experiment_data import experiment_read_options
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
 from app.jobs.worker import LEASE_SECONDS, WorkerContext
@@ -146,7 +146,7 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             dataset = experiment.dataset
             spec = ExperimentSpec.model_validate(experiment.spec)
             path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
-            options = ReadOptions.from_dict(dataset.read_options)
+            options = experiment_read_options(experiment)
             kinds = _column_kinds(dataset)
         frame = load_frame(path, options)
         outcome = run_pipeline(

@@ -12,8 +12,9 @@ from starlette.requests import Request
 
 from app.config import Settings
 from app.data.csv_reader import CsvLimits
+from app.data.missing_tokens import validate_tokens
 from app.data.samples import write_sample_csv
-from app.db.datasets import store_dataset
+from app.db.datasets import set_missing_tokens, store_dataset
 from app.db.models import Dataset
 from app.web.uploads import receive_csv_upload
 
@@ -53,3 +54,19 @@ async def dataset_from_sample(key: str, settings: Settings, session: Session) ->
         path.unlink(missing_ok=True)
         raise
     return await to_thread.run_sync(_store_then_clean, settings, session, path, name)
+
+
+async def choose_missing_tokens(dataset: Dataset, tokens: object, settings: Settings, session: Session) -> Dataset:
+    """Validate the person's tokens and re-profile the dataset with them.
+
+    Raises ValueError (a sentence) for bad tokens or CsvError; nothing is changed then."""
+    chosen = validate_tokens(tokens)
+    return await to_thread.run_sync(
+        lambda: set_missing_tokens(
+            session=session,
+            datasets_dir=settings.datasets_dir,
+            dataset=dataset,
+            limits=_limits(settings),
+            tokens=chosen,
+        )
+    )
