@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     )
     max_upload_mb: float = Field(default=200, gt=0, description="Largest CSV upload accepted, in megabytes.")
     max_rows: int = Field(default=5_000_000, ge=1, description="Most data rows in one dataset.")
-    max_columns: int = Field(default=500, ge=2, description="Most columns in one dataset.")
+    max_columns: int = Field(default=10_000, ge=2, description="Most columns in one dataset.")
     workers: int = Field(
         default_factory=_default_workers,
         ge=0,

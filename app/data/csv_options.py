@@ -17,7 +17,7 @@ class CsvError(ValueError):
 @dataclass(frozen=True)
 class CsvLimits:
     max_rows: int = 1_000_000
-    max_columns: int = 500
+    max_columns: int = 10_000
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> _Parse:
     except (ValueError, OverflowError) as exc:
         raise _parser_error(str(exc), options.delimiter) from None
     mixed = []
-    for name in frame.columns:
+    for name in [name for name, dtype in frame.dtypes.items() if dtype == np.dtype(object)]:
         column = frame[name]
         if column.dtype == object:
             if pd.api.types.infer_dtype(column, skipna=True) == "boolean":

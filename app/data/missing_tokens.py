@@ -56,14 +56,14 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None) -> TokenCounts:
     if not keys:
         return found
     numeric_tokens = _numeric_tokens(tokens or [])
-    for name in frame.columns:
-        column = frame[name]
-        if numeric_tokens and _is_number_column(column):
+    for name, dtype in frame.dtypes.items():
+        if numeric_tokens and _is_number_dtype(dtype):
             if counts := _mask_numbers(frame, str(name), numeric_tokens):
                 found[str(name)] = counts
             continue
-        if not (pd.api.types.is_string_dtype(column.dtype) or column.dtype == object):
+        if not (pd.api.types.is_string_dtype(dtype) or dtype == np.dtype(object)):
             continue
+        column = frame[name]
         values = column.to_numpy(dtype=object)
         codes, uniques = pd.factorize(values)
         if not len(uniques):
@@ -95,8 +95,8 @@ def _numeric_tokens(tokens: list[str]) -> dict[str, float]:
     return numbers
 
 
-def _is_number_column(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
+def _is_number_dtype(dtype: object) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
 def _mask_numbers(frame: pd.DataFrame, name: str, tokens: dict[str, float]) -> dict[str, int]:
