@@ -48,6 +48,9 @@ class ReadOptions:
     has_header: bool = True
     # The person's choice of missing-value tokens; None is the default rule (`missing_tokens`).
     missing_tokens: list[str] | None = None
+    # "csv", or the upload's own format ("xlsx": `sheet` names the sheet read; "parquet").
+    file_format: str = "csv"
+    sheet: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,4 +71,6 @@ class ReadOptions:
             text_columns=list(data.get("text_columns") or []),
             has_header=data.get("has_header", True),
             missing_tokens=data.get("missing_tokens"),
+            file_format=data.get("file_format", "csv"),
+            sheet=data.get("sheet"),
         )

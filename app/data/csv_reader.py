@@ -111,13 +111,17 @@ def read_csv_file(path: Path, limits: CsvLimits, missing_tokens: list[str] | Non
         _reread_as_text(path, options, frame, cleaning.text_columns)
         strip_text(frame, cleaning.text_columns)
     options.number_formats = cleaning.number_formats
-    notices += _blank_line_notices(scan) + _empty_line_notices(parsed.empty_lines)
+    notices += _blank_line_notices(scan) + empty_line_notices(parsed.empty_lines)
     notices += [missing_notice(name, counts) for name, counts in parsed.tokens.items()]
     column_notes = {name: [column_note(counts)] for name, counts in parsed.tokens.items()}
     return ParsedCsv(frame, options, notices + cleaning.notices, column_notes)
 
 
 def load_frame(path: Path, options: ReadOptions) -> pd.DataFrame:
+    if options.file_format != "csv":  # a workbook or Parquet upload (which reads CSV itself)
+        from app.data.table_files import load_table
+
+        return load_table(path, options)
     frame = _parse(path, options, nrows=None).frame
     reapply(frame, Cleaning(options.number_formats, options.text_columns))
     return frame
@@ -156,11 +160,11 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> _Parse:
                 mixed.append(name)
     if mixed:
         _reread_as_text(path, options, frame, mixed, nrows)
-    frame, empty_lines = _drop_empty_rows(frame)
+    frame, empty_lines = drop_empty_rows(frame)
     return _Parse(frame, empty_lines, apply_tokens(frame, options.missing_tokens))
 
 
-def _drop_empty_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def drop_empty_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Rows whose every field is empty (",,,,") are not data. Narrowed column by column, so a
     file without such rows costs one pass over its first column."""
     candidates = np.flatnonzero(frame.iloc[:, 0].isna().to_numpy()) if len(frame.columns) else []
@@ -227,7 +231,7 @@ def _blank_line_notices(scan: RecordScan) -> list[str]:
     return notices
 
 
-def _empty_line_notices(count: int) -> list[str]:
+def empty_line_notices(count: int) -> list[str]:
     if not count:
         return []
     if count == 1:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.data.csv_reader import load_frame
 from app.data.folds import stratified_folds
 from app.data.splits import quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
@@ -27,7 +26,7 @@ from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
 from app.db.models import ExperimentStatus
 from app.engine import EpochReport, fit
-from app.jobs.experiment_data import experiment_read_options
+from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.pipeline import (
     METRIC_OF_TASK,
     FittedPipeline,
@@ -158,7 +157,7 @@ def run_cross_validation(context: WorkerContext, experiment_id: int) -> None:
     store({"k": spec.split.folds, "status": "running", "folds": []})
     try:
         result = cross_validate(
-            load_frame(path, options), spec, column_kinds=kinds, on_fold=store, should_stop=context.stopping.is_set
+            load_rows(path, options), spec, column_kinds=kinds, on_fold=store, should_stop=context.stopping.is_set
         )
     except ValueError as exc:  # the data's own problems, already phrased for people
         result = {"k": spec.split.folds, "status": "failed", "error": str(exc), "folds": []}

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.data.csv_reader import load_frame
 from app.db.datasets import dataset_path
 from app.db.experiments import (
     EpochRow,
@@ -26,7 +25,7 @@ from app.db.experiments import (
 from app.db.models import Dataset, ExperimentStatus
 from app.engine import EpochReport
 from app.jobs.artifacts import save_outcome
-from app.jobs.experiment_data import experiment_read_options
+from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
 from app.jobs.worker import LEASE_SECONDS, WorkerContext
@@ -148,7 +147,7 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
             options = experiment_read_options(experiment)
             kinds = _column_kinds(dataset)
-        frame = load_frame(path, options)
+        frame = load_rows(path, options)
         outcome = run_pipeline(
             frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop
         )

@@ -23,7 +23,9 @@ def _limits(settings: Settings) -> CsvLimits:
     return CsvLimits(max_rows=settings.max_rows, max_columns=settings.max_columns)
 
 
-def _store_then_clean(settings: Settings, session: Session, path: Path, name: str) -> Dataset:
+def _store_then_clean(
+    settings: Settings, session: Session, path: Path, name: str, sheet: str | None = None
+) -> Dataset:
     try:
         return store_dataset(
             session=session,
@@ -31,6 +33,7 @@ def _store_then_clean(settings: Settings, session: Session, path: Path, name: st
             upload_path=path,
             original_name=name,
             limits=_limits(settings),
+            sheet=sheet,
         )
     finally:
         path.unlink(missing_ok=True)  # already moved into place on success
@@ -40,7 +43,9 @@ async def dataset_from_upload(request: Request, settings: Settings, session: Ses
     """Raises UploadError or CsvError, leaving nothing behind."""
     received = await receive_csv_upload(request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes)
     # Parsing and profiling are CPU work: keep them off the event loop.
-    return await to_thread.run_sync(_store_then_clean, settings, session, received.path, received.filename)
+    return await to_thread.run_sync(
+        _store_then_clean, settings, session, received.path, received.filename, received.sheet
+    )
 
 
 async def dataset_from_sample(key: str, settings: Settings, session: Session) -> Dataset:
