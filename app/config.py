@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         description="Longest estimated time of one training epoch, in seconds, for a spec to be queued.",
     )
     max_rows: int = Field(default=5_000_000, ge=1, description="Most data rows in one dataset.")
-    max_columns: int = Field(default=500, ge=2, description="Most columns in one dataset.")
+    max_columns: int = Field(default=10_000, ge=2, description="Most columns in one dataset.")
     workers: int = Field(
         default_factory=_default_workers,
         ge=0,

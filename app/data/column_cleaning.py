@@ -45,9 +45,9 @@ _SAMPLE_UNIQUES = 1000
 def _numeric_candidates(frame: pd.DataFrame, skip: list[str] | None = None) -> list[str]:
     """Text columns whose first values all look like numbers: a cheap filter before full checks."""
     names = []
-    for name in frame.columns:
+    for name in text_column_names(frame):
         column = frame[name]
-        if is_text(column) and name not in (skip or []):
+        if name not in (skip or []):
             head = column.iloc[:_HEAD_VALUES].dropna()
             if all(map(_NUMBER_LIKE.fullmatch, head)):
                 names.append(name)
@@ -67,11 +67,20 @@ class Cleaning:
 
 
 def is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype)
+    return is_text_dtype(column.dtype)
+
+
+def is_text_dtype(dtype: object) -> bool:
+    return pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+
+
+def text_column_names(frame: pd.DataFrame) -> list:
+    """Text columns, decided on the dtypes alone: taking each column out of a wide frame costs more."""
+    return [name for name, dtype in frame.dtypes.items() if is_text_dtype(dtype)]
 
 
 def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
-    for name in frame.columns if names is None else names:
+    for name in text_column_names(frame) if names is None else names:
         column = frame[name]
         if is_text(column):
             stripped = column.str.strip(PADDING)
@@ -85,7 +94,7 @@ def convert_large_integers(frame: pd.DataFrame, text_columns: list[str]) -> None
 
 def find_large_integer_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of integers that pandas could not hold in int64 (text) or held only in uint64."""
-    found = {name for name in frame.columns if frame[name].dtype == np.uint64}
+    found = {name for name, dtype in frame.dtypes.items() if dtype == np.uint64}
     for name in _numeric_candidates(frame):
         values = _distinct_text(frame[name])
         integers = len(values) and all(map(_PLAIN_INTEGER.fullmatch, values))
@@ -150,10 +159,13 @@ def convert_number_formats(frame: pd.DataFrame, formats: dict[str, NumberFormat]
 
 
 def infinite_to_missing(frame: pd.DataFrame, notices: list[str] | None) -> None:
-    for name in frame.columns:
+    floats = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype) and dtype.kind == "f"]
+    if not floats or not frame.columns.is_unique:
+        return
+    # One pass over all float columns finds the few (if any) holding infinities.
+    with_infinities = np.isinf(frame[floats].to_numpy()).any(axis=0)
+    for name in np.array(floats, dtype=object)[with_infinities]:
         column = frame[name]
-        if column.dtype.kind != "f":
-            continue
         infinite = np.isinf(column.to_numpy())
         count = int(infinite.sum())
         if count:

@@ -17,7 +17,7 @@ class CsvError(ValueError):
 @dataclass(frozen=True)
 class CsvLimits:
     max_rows: int = 1_000_000
-    max_columns: int = 500
+    max_columns: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,13 @@ class ReadOptions:
     columns: list[str] = field(default_factory=list)
     number_formats: dict[str, NumberFormat] = field(default_factory=dict)
     text_columns: list[str] = field(default_factory=list)
+    # False when the first row held data (then `columns` are column_1, column_2, ...).
+    has_header: bool = True
+    # The person's choice of missing-value tokens; None is the default rule (`missing_tokens`).
+    missing_tokens: list[str] | None = None
+    # "csv", or the upload's own format ("xlsx": `sheet` names the sheet read; "parquet").
+    file_format: str = "csv"
+    sheet: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,4 +69,8 @@ class ReadOptions:
             columns=list(data.get("columns") or []),
             number_formats=formats,
             text_columns=list(data.get("text_columns") or []),
+            has_header=data.get("has_header", True),
+            missing_tokens=data.get("missing_tokens"),
+            file_format=data.get("file_format", "csv"),
+            sheet=data.get("sheet"),
         )

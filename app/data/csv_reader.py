@@ -19,10 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from app.data.column_cleaning import Cleaning, clean_frame, reapply, strip_text
 from app.data.csv_options import CsvError, CsvLimits, NumberFormat, ReadOptions
+from app.data.missing_tokens import TokenCounts, apply_tokens, column_note, missing_notice
 from app.data.record_scan import (
     RecordScan,
     ragged_row_error,
@@ -50,15 +52,27 @@ class ParsedCsv:
     frame: pd.DataFrame
     options: ReadOptions
     notices: list[str] = field(default_factory=list)
+    # Per column, notes for its profile (which tokens were read as missing).
+    column_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
+@dataclass
+class _Parse:
+    frame: pd.DataFrame
+    empty_lines: int = 0
+    tokens: TokenCounts = field(default_factory=dict)
+
+
+def read_csv_file(path: Path, limits: CsvLimits, missing_tokens: list[str] | None = None) -> ParsedCsv:
+    """`missing_tokens`: the person's choice of missing-value tokens; None for the default rule."""
     sniffed = sniff_file(path, limits)
     options = ReadOptions(
         encoding=sniffed.encoding,
         delimiter=sniffed.delimiter,
         skip_initial_space=sniffed.skip_initial_space,
         columns=sniffed.header,
+        has_header=sniffed.has_header,
+        missing_tokens=missing_tokens,
     )
     notices = list(sniffed.notices)
     # The record scan and pandas' parse each read the whole file and mostly run without the
@@ -66,10 +80,10 @@ def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
     with ThreadPoolExecutor(max_workers=1) as pool:
         scanning = pool.submit(scan_records, path, sniffed, limits)
         try:
-            frame: pd.DataFrame | None = _parse(path, options, nrows=limits.max_rows + 1)
+            parsed: _Parse | None = _parse(path, options, nrows=limits.max_rows + 1)
             parse_error: Exception | None = None
         except (CsvError, UnicodeDecodeError) as exc:
-            frame, parse_error = None, exc
+            parsed, parse_error = None, exc
         scan = scanning.result()
     if isinstance(parse_error, UnicodeDecodeError):
         if options.encoding != "utf-8":  # a byte order mark promised this encoding
@@ -79,12 +93,14 @@ def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
             )
         # The head was UTF-8 but a later byte is not: decide the fallback on the whole file.
         options.encoding, notices = fallback_encoding(path.read_bytes())
-        frame = _parse(path, options, nrows=limits.max_rows + 1)
+        notices += [notice for notice in sniffed.notices if "no header" in notice]
+        parsed = _parse(path, options, nrows=limits.max_rows + 1)
     elif parse_error is not None:
         if scan.fields_checked:  # find the exact line of what pandas saw
             scan_records(path, sniffed, limits, record_by_record=True)
         raise parse_error
-    assert frame is not None
+    assert parsed is not None
+    frame = parsed.frame
     if frame.empty or (scan.fields_checked and scan.data_rows == 0):
         raise _header_only_error()
     if len(frame) > limits.max_rows:
@@ -95,17 +111,25 @@ def read_csv_file(path: Path, limits: CsvLimits) -> ParsedCsv:
         _reread_as_text(path, options, frame, cleaning.text_columns)
         strip_text(frame, cleaning.text_columns)
     options.number_formats = cleaning.number_formats
-    return ParsedCsv(frame, options, notices + _blank_line_notices(scan) + cleaning.notices)
+    notices += _blank_line_notices(scan) + empty_line_notices(parsed.empty_lines)
+    notices += [missing_notice(name, counts) for name, counts in parsed.tokens.items()]
+    column_notes = {name: [column_note(counts)] for name, counts in parsed.tokens.items()}
+    return ParsedCsv(frame, options, notices + cleaning.notices, column_notes)
 
 
 def load_frame(path: Path, options: ReadOptions) -> pd.DataFrame:
-    frame = _parse(path, options, nrows=None)
+    if options.file_format != "csv":  # a workbook or Parquet upload (which reads CSV itself)
+        from app.data.table_files import load_table
+
+        return load_table(path, options)
+    frame = _parse(path, options, nrows=None).frame
     reapply(frame, Cleaning(options.number_formats, options.text_columns))
     return frame
 
 
-def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
-    """One pass of pandas' C engine; columns of mixed types are re-read as text."""
+def _parse(path: Path, options: ReadOptions, nrows: int | None) -> _Parse:
+    """One pass of pandas' C engine; columns of mixed types are re-read as text; lines of empty
+    fields are dropped; missing-value tokens become missing (see `missing_tokens`)."""
     try:
         with warnings.catch_warnings():
             # Mixed types across pandas' internal chunks are handled below, not warned about.
@@ -127,7 +151,7 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
     except (ValueError, OverflowError) as exc:
         raise _parser_error(str(exc), options.delimiter) from None
     mixed = []
-    for name in frame.columns:
+    for name in [name for name, dtype in frame.dtypes.items() if dtype == np.dtype(object)]:
         column = frame[name]
         if column.dtype == object:
             if pd.api.types.infer_dtype(column, skipna=True) == "boolean":
@@ -136,7 +160,21 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> pd.DataFrame:
                 mixed.append(name)
     if mixed:
         _reread_as_text(path, options, frame, mixed, nrows)
-    return frame
+    frame, empty_lines = drop_empty_rows(frame)
+    return _Parse(frame, empty_lines, apply_tokens(frame, options.missing_tokens))
+
+
+def drop_empty_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows whose every field is empty (",,,,") are not data. Narrowed column by column, so a
+    file without such rows costs one pass over its first column."""
+    candidates = np.flatnonzero(frame.iloc[:, 0].isna().to_numpy()) if len(frame.columns) else []
+    for name in frame.columns[1:]:
+        if not len(candidates):
+            break
+        candidates = candidates[frame[name].iloc[candidates].isna().to_numpy()]
+    if not len(candidates):
+        return frame, 0
+    return frame.drop(index=frame.index[candidates]).reset_index(drop=True), len(candidates)
 
 
 def _pandas_options(options: ReadOptions) -> dict:
@@ -145,8 +183,12 @@ def _pandas_options(options: ReadOptions) -> dict:
         "quotechar": options.quotechar,
         "encoding": options.encoding,
         "encoding_errors": "strict",
-        "header": 0,
+        "header": 0 if options.has_header else None,
         "names": options.columns,
+        # pandas' own list would read a category named "None" or "NA" as missing: only empty
+        # cells are missing here; `apply_tokens` decides on tokens after the empty lines go.
+        "keep_default_na": False,
+        "na_values": [""],
         "index_col": False,  # never turn an extra first field into a silent index
         "skipinitialspace": options.skip_initial_space,
     }
@@ -187,6 +229,14 @@ def _blank_line_notices(scan: RecordScan) -> list[str]:
     if scan.trailing_blank_lines:
         notices.append(_blank_lines(scan.trailing_blank_lines, "at the end"))
     return notices
+
+
+def empty_line_notices(count: int) -> list[str]:
+    if not count:
+        return []
+    if count == 1:
+        return ["1 line whose fields are all empty was skipped."]
+    return [f"{count:,} lines whose fields are all empty were skipped."]
 
 
 def _blank_lines(count: int, where: str) -> str:

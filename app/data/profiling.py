@@ -8,13 +8,15 @@ read off those counts, so profiling a million rows stays a few vectorised passes
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from app.data.column_kinds import Distinct, distinct_values, infer_kind
+from app.data.missing_tokens import token_like_values
+from app.data.numeric_profiles import is_plain_number_dtype, number_blocks, profile_number_block
 
 TOP_VALUES = 10
 HISTOGRAM_BINS = 20
@@ -36,6 +38,8 @@ class ColumnProfile:
     # How many non-missing values are not among `top`.
     top_other: int = 0
     histogram: dict[str, list[float]] | None = None
+    # Sentences for the person: tokens read as missing, values that look like missing markers.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -45,18 +49,45 @@ class DatasetProfile:
     preview: dict[str, list[Any]]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # The profile holds only JSON values, so a shallow copy per column is enough (asdict's
+        # deep copy costs seconds on a table of thousands of columns).
+        return {
+            "rows": self.rows,
+            "columns": [dict(vars(column)) for column in self.columns],
+            "preview": self.preview,
+        }
 
     def column(self, name: str) -> ColumnProfile:
         return next(column for column in self.columns if column.name == name)
 
 
-def profile_frame(frame: pd.DataFrame, preview_rows: int = 20) -> DatasetProfile:
-    columns = [profile_column(str(name), frame[name]) for name in frame.columns]
+def profile_frame(
+    frame: pd.DataFrame,
+    preview_rows: int = 20,
+    column_notes: dict[str, list[str]] | None = None,
+    missing_tokens: list[str] | None = None,
+) -> DatasetProfile:
+    """`column_notes` come from reading (tokens read as missing); `missing_tokens` is the
+    dataset's choice (None for the default rule), so chosen tokens are not asked about."""
+    notes = column_notes or {}
+    numbers = [name for name, dtype in frame.dtypes.items() if is_plain_number_dtype(dtype)]
+    batched: dict[str, dict | None] = {}
+    if frame.columns.is_unique:
+        for block in number_blocks(numbers, len(frame)):
+            batched.update(profile_number_block(frame, block, _finite))
+    columns = []
+    for name, column in frame.items():
+        fields = batched.get(name)
+        if fields is None:
+            columns.append(profile_column(str(name), column, notes.get(str(name), []), missing_tokens))
+        else:
+            columns.append(ColumnProfile(name=str(name), notes=list(notes.get(str(name), [])), **fields))
     return DatasetProfile(rows=len(frame), columns=columns, preview=preview(frame, preview_rows))
 
 
-def profile_column(name: str, column: pd.Series) -> ColumnProfile:
+def profile_column(
+    name: str, column: pd.Series, notes: list[str] | None = None, missing_tokens: list[str] | None = None
+) -> ColumnProfile:
     distinct = distinct_values(column)
     kind = infer_kind(column, distinct)
     present = distinct.present
@@ -67,7 +98,10 @@ def profile_column(name: str, column: pd.Series) -> ColumnProfile:
         missing=distinct.missing,
         unique=len(distinct.values),
         distinct_ratio=_finite(len(distinct.values) / present) if present else None,
+        notes=list(notes or []),
     )
+    if not distinct.numeric:
+        profile.notes += token_like_values(distinct.values, distinct.counts, missing_tokens)
     if distinct.numeric and kind != "boolean":
         profile.stats = number_stats(distinct)
         profile.histogram = histogram(distinct, integer_bins=kind == "integer")
@@ -140,9 +174,10 @@ def top_values(distinct: Distinct, column: pd.Series) -> tuple[list[dict[str, Js
 
 
 def preview(frame: pd.DataFrame, rows: int) -> dict[str, list[Any]]:
-    head = frame.head(rows)
+    booleans = [pd.api.types.is_bool_dtype(dtype) for dtype in frame.dtypes]
     cells = [
-        [_display(value, pd.api.types.is_bool_dtype(head[name].dtype)) for value in head[name]] for name in head.columns
+        [_display(value, boolean) for value in values]
+        for values, boolean in zip(frame.iloc[:rows].to_numpy(dtype=object).T, booleans, strict=True)
     ]
     return {
         "columns": [str(name) for name in frame.columns],

@@ -73,7 +73,7 @@ class _ByteScanner:
         self.expected = len(sniffed.header)
         self.limits = limits
         self.result = RecordScan()
-        self.header_seen = False
+        self.header_seen = not sniffed.has_header  # a headerless file's first record is data
         self.line_base = 1  # physical line number where the unprocessed bytes start
 
     def scan(self, path: Path) -> RecordScan:
@@ -248,7 +248,7 @@ def _scan_text(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
     """The slower, exact scan: Python's csv module over the decoded text."""
     result = RecordScan(may_have_padding=True)
     expected = len(sniffed.header)
-    header_seen = False
+    header_seen = not sniffed.has_header
     # Byte-compatible encodings only need the structure here; a fallback is decided elsewhere.
     errors = "strict" if sniffed.encoding.startswith(("utf-16", "utf-32")) else "replace"
     with path.open(encoding=sniffed.encoding, errors=errors, newline="") as handle:

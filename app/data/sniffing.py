@@ -24,6 +24,7 @@ HEADER_RECORDS = 200
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # A well-formed multi-byte UTF-8 character (2 to 4 bytes).
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # Control characters that never appear in a text table (tab, LF and CR are fine).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -53,6 +54,7 @@ class Sniffed:
     is_whole_file: bool
     skip_initial_space: bool
     notices: list[str] = field(default_factory=list)
+    has_header: bool = True
 
 
 def sniff_file(path: Path, limits: CsvLimits) -> Sniffed:
@@ -68,11 +70,18 @@ def sniff_file(path: Path, limits: CsvLimits) -> Sniffed:
     reject_non_csv_text(text)
     delimiter = detect_delimiter(text, is_whole_file)
     header = parse_header(text, delimiter, limits)
+    has_header = not header_is_data(_complete_records(text, delimiter, is_whole_file))
+    if not has_header:
+        header = [f"column_{position}" for position in range(1, len(header) + 1)]
+        notices.append(
+            f"The first row holds numbers like the rows below it, so the file was read as having "
+            f"no header; the columns are named column_1 to column_{len(header)}."
+        )
     newline = "\r" if "\n" not in text and "\r" in text else "\n"
     # pandas' skipinitialspace costs a fifth of its parse; it is only needed when a quoted
     # value follows spaces (1, "New York, NY"). Other leading spaces are stripped afterwards.
     spaced_quote = re.search(f'(?:^|[\r\n{re.escape(delimiter)}]) +"', text, re.MULTILINE)
-    return Sniffed(encoding, delimiter, header, newline, is_whole_file, bool(spaced_quote), notices)
+    return Sniffed(encoding, delimiter, header, newline, is_whole_file, bool(spaced_quote), notices, has_header)
 
 
 def reject_non_text(head: bytes) -> None:
@@ -193,11 +202,23 @@ def detect_delimiter(text: str, is_whole_file: bool) -> str:
     return chosen
 
 
+def header_is_data(records: list[list[str]]) -> bool:
+    """Is the first record a data row: every value a number, and every column below it numbers
+    (or empty) too? Numeric names over text values ("2019,2020" over "low,high") are a header."""
+    if len(records) < 2 or not all(_NUMBER.fullmatch(name.strip()) for name in records[0]):
+        return False
+    width = len(records[0])
+    rows = [record for record in records[1:] if len(record) == width]
+    return bool(rows) and all(not value.strip() or _NUMBER.fullmatch(value.strip()) for row in rows for value in row)
+
+
 def parse_header(text: str, delimiter: str, limits: CsvLimits) -> list[str]:
     records = _complete_records(text, delimiter, is_whole_file=True)
     header = [name.strip() for name in records[0]]
     if len(header) > limits.max_columns:
         raise CsvError(f"The file has {len(header):,} columns; LayerLab reads at most {limits.max_columns:,}.")
+    if header_is_data(records[:HEADER_RECORDS]):
+        return header  # data, not names: the caller names the columns
     for position, name in enumerate(header, start=1):
         if not name:
             raise CsvError(f"Column {position} has no name in the header row; give every column a name.")

@@ -11,8 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.data.csv_reader import CsvLimits, read_csv_file
+from app.data.csv_reader import CsvLimits
+from app.data.frame_store import frame_path, write_frame
 from app.data.profiling import profile_frame
+from app.data.table_files import read_table_file
 from app.db.experiments import revoke_active
 from app.db.models import Dataset, Experiment
 
@@ -40,15 +42,17 @@ def store_dataset(
     upload_path: Path,
     original_name: str,
     limits: CsvLimits,
+    sheet: str | None = None,
 ) -> Dataset:
-    """Read and profile an uploaded file, then move it into place and commit its row.
+    """Read and profile an uploaded file (CSV, .xlsx, Parquet; `sheet`: a workbook's sheet),
+    then move it into place and commit its row.
 
     Raises ``CsvError`` for a file that cannot be used; the upload file is then
     left for the caller to delete, and nothing is stored.
     """
-    parsed = read_csv_file(upload_path, limits)
-    profile = profile_frame(parsed.frame)
-    stored_name = f"{secrets.token_hex(16)}.csv"
+    parsed = read_table_file(upload_path, limits, sheet=sheet)
+    profile = profile_frame(parsed.frame, column_notes=parsed.column_notes)
+    stored_name = f"{secrets.token_hex(16)}.{parsed.options.file_format}"
     final_path = datasets_dir / stored_name
     dataset = Dataset(
         name=_display_name(original_name),
@@ -63,12 +67,37 @@ def store_dataset(
     )
     session.add(dataset)
     session.flush()
-    upload_path.replace(final_path)
+    # The rows as read, for experiments to load quickly; moved into place with the upload.
+    staged_frame = frame_path(upload_path)
     try:
+        write_frame(parsed.frame, staged_frame, parsed.options.missing_tokens)
+        upload_path.replace(final_path)
+        staged_frame.replace(frame_path(final_path))
         session.commit()
     except BaseException:
-        final_path.unlink(missing_ok=True)
+        for path in (staged_frame, final_path, frame_path(final_path)):
+            path.unlink(missing_ok=True)
         raise
+    return dataset
+
+
+def set_missing_tokens(
+    *, session: Session, datasets_dir: Path, dataset: Dataset, limits: CsvLimits, tokens: list[str]
+) -> Dataset:
+    """Re-read the stored file with the person's missing-value tokens and store the new profile.
+
+    Raises ``CsvError`` (nothing changed) if the file can no longer be read within `limits`.
+    """
+    path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
+    parsed = read_table_file(path, limits, missing_tokens=tokens, sheet=dataset.read_options.get("sheet"))
+    profile = profile_frame(parsed.frame, column_notes=parsed.column_notes, missing_tokens=tokens)
+    dataset.row_count = len(parsed.frame)
+    dataset.column_count = len(parsed.frame.columns)
+    dataset.read_options = parsed.options.to_dict()
+    dataset.notices = list(parsed.notices)
+    dataset.profile = profile.to_dict()
+    write_frame(parsed.frame, frame_path(path), tokens)
+    session.commit()
     return dataset
 
 
@@ -92,5 +121,6 @@ def delete_dataset(*, session: Session, datasets_dir: Path, experiments_dir: Pat
     session.delete(dataset)
     session.commit()
     path.unlink(missing_ok=True)
+    frame_path(path).unlink(missing_ok=True)
     for experiment_id in experiment_ids:
         shutil.rmtree(experiments_dir / str(experiment_id), ignore_errors=True)

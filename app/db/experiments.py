@@ -23,7 +23,13 @@ Status = ExperimentStatus
 
 
 def create_experiment(*, session: Session, dataset: Dataset, spec: dict[str, Any], epochs_total: int) -> Experiment:
-    experiment = Experiment(dataset_id=dataset.id, spec=spec, epochs_total=epochs_total, status=Status.QUEUED)
+    experiment = Experiment(
+        dataset_id=dataset.id,
+        spec=spec,
+        epochs_total=epochs_total,
+        status=Status.QUEUED,
+        missing_tokens=dataset.read_options.get("missing_tokens"),
+    )
     session.add(experiment)
     session.commit()
     return experiment

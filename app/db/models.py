@@ -136,6 +136,9 @@ class Experiment(Base):
     sweep_config: Mapped[int | None] = mapped_column(Integer, default=None)
     # k-fold cross-validation (when the spec asks): per fold metrics and curves, mean ± std.
     cross_validation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The dataset's missing-value tokens when this experiment was created (None: the default
+    # rule), so that its data reads the same after the dataset's choice changes.
+    missing_tokens: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
     sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)

@@ -57,6 +57,7 @@ def create_sweep(
             status=Status.QUEUED,
             sweep_id=sweep.id,
             sweep_config=run.config,
+            missing_tokens=dataset.read_options.get("missing_tokens"),
         )
         for run in runs
     )

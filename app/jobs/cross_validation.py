@@ -17,8 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.data.csv_options import ReadOptions
-from app.data.csv_reader import load_frame
 from app.data.folds import stratified_folds
 from app.data.splits import quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
@@ -28,6 +26,7 @@ from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
 from app.db.models import ExperimentStatus
 from app.engine import EpochReport, fit
+from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.pipeline import (
     METRIC_OF_TASK,
     FittedPipeline,
@@ -158,12 +157,12 @@ def run_cross_validation(context: WorkerContext, experiment_id: int, claim_token
             return
         dataset = experiment.dataset
         path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
-        options = ReadOptions.from_dict(dataset.read_options)
+        options = experiment_read_options(experiment)
         kinds = {column["name"]: column["kind"] for column in dataset.profile.get("columns", [])}
     store({"k": spec.split.folds, "status": "running", "folds": []})
     try:
         result = cross_validate(
-            load_frame(path, options), spec, column_kinds=kinds, on_fold=store, should_stop=context.stopping.is_set
+            load_rows(path, options), spec, column_kinds=kinds, on_fold=store, should_stop=context.stopping.is_set
         )
     except ValueError as exc:  # the data's own problems, already phrased for people
         result = {"k": spec.split.folds, "status": "failed", "error": str(exc), "folds": []}

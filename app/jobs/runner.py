@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.data.csv_options import ReadOptions
-from app.data.csv_reader import load_frame
 from app.db.datasets import dataset_path
 from app.db.experiments import (
     ClaimLost,
@@ -32,6 +30,7 @@ from app.db.models import Dataset, ExperimentStatus, PauseControl
 from app.db.pausing import mark_paused, pause_control
 from app.engine import EpochReport, Network
 from app.jobs.artifacts import save_outcome
+from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
@@ -193,9 +192,9 @@ def run_experiment(context: WorkerContext, experiment_id: int, claim_token: str)
             dataset = experiment.dataset
             spec = ExperimentSpec.model_validate(experiment.spec)
             path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
-            options = ReadOptions.from_dict(dataset.read_options)
+            options = experiment_read_options(experiment)
             kinds = _column_kinds(dataset)
-        frame = load_frame(path, options)
+        frame = load_rows(path, options)
         outcome = run_pipeline(
             frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop,
             on_network=progress.attach,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from app.data.csv_reader import CsvError
 from app.data.samples import sample_datasets
 from app.db.datasets import delete_dataset, list_datasets
-from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
+from app.web.dataset_uploads import choose_missing_tokens, dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.ids import PathId
 from app.web.serializers import dataset_detail, dataset_summary
@@ -52,6 +52,22 @@ def list_all(session: SessionDep) -> list[dict[str, Any]]:
 @router.get("/{dataset_id}", summary="One dataset with its profile")
 def one(dataset_id: PathId, session: SessionDep) -> dict[str, Any]:
     return dataset_detail(dataset_or_404(session, dataset_id))
+
+
+@router.patch("/{dataset_id}", summary="Choose which tokens mean missing; returns the re-profiled dataset")
+async def patch(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+    dataset = dataset_or_404(session, dataset_id)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise HTTPException(422, 'Send a JSON object such as {"missing_tokens": ["NA", "?"]}.') from None
+    if not isinstance(body, dict) or set(body) != {"missing_tokens"}:
+        raise HTTPException(422, 'Send a JSON object with one field, "missing_tokens", a list of short texts.')
+    try:
+        dataset = await choose_missing_tokens(dataset, body["missing_tokens"], settings, session)
+    except (ValueError, CsvError) as exc:
+        raise HTTPException(422, getattr(exc, "message", str(exc))) from exc
+    return dataset_detail(dataset)
 
 
 @router.delete(

@@ -12,8 +12,9 @@ from starlette.requests import Request
 
 from app.config import Settings
 from app.data.csv_reader import CsvLimits
+from app.data.missing_tokens import validate_tokens
 from app.data.samples import write_sample_csv
-from app.db.datasets import store_dataset
+from app.db.datasets import set_missing_tokens, store_dataset
 from app.db.models import Dataset
 from app.web.uploads import receive_csv_upload
 
@@ -22,7 +23,9 @@ def _limits(settings: Settings) -> CsvLimits:
     return CsvLimits(max_rows=settings.max_rows, max_columns=settings.max_columns)
 
 
-def _store_then_clean(settings: Settings, session: Session, path: Path, name: str) -> Dataset:
+def _store_then_clean(
+    settings: Settings, session: Session, path: Path, name: str, sheet: str | None = None
+) -> Dataset:
     try:
         return store_dataset(
             session=session,
@@ -30,6 +33,7 @@ def _store_then_clean(settings: Settings, session: Session, path: Path, name: st
             upload_path=path,
             original_name=name,
             limits=_limits(settings),
+            sheet=sheet,
         )
     finally:
         path.unlink(missing_ok=True)  # already moved into place on success
@@ -39,7 +43,9 @@ async def dataset_from_upload(request: Request, settings: Settings, session: Ses
     """Raises UploadError or CsvError, leaving nothing behind."""
     received = await receive_csv_upload(request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes)
     # Parsing and profiling are CPU work: keep them off the event loop.
-    return await to_thread.run_sync(_store_then_clean, settings, session, received.path, received.filename)
+    return await to_thread.run_sync(
+        _store_then_clean, settings, session, received.path, received.filename, received.sheet
+    )
 
 
 async def dataset_from_sample(key: str, settings: Settings, session: Session) -> Dataset:
@@ -53,3 +59,19 @@ async def dataset_from_sample(key: str, settings: Settings, session: Session) ->
         path.unlink(missing_ok=True)
         raise
     return await to_thread.run_sync(_store_then_clean, settings, session, path, name)
+
+
+async def choose_missing_tokens(dataset: Dataset, tokens: object, settings: Settings, session: Session) -> Dataset:
+    """Validate the person's tokens and re-profile the dataset with them.
+
+    Raises ValueError (a sentence) for bad tokens or CsvError; nothing is changed then."""
+    chosen = validate_tokens(tokens)
+    return await to_thread.run_sync(
+        lambda: set_missing_tokens(
+            session=session,
+            datasets_dir=settings.datasets_dir,
+            dataset=dataset,
+            limits=_limits(settings),
+            tokens=chosen,
+        )
+    )

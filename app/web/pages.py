@@ -9,7 +9,7 @@ from app.data.csv_reader import CsvError
 from app.data.samples import sample_datasets
 from app.db.datasets import delete_dataset, list_datasets
 from app.db.experiments import list_experiments
-from app.web.dataset_uploads import dataset_from_sample, dataset_from_upload
+from app.web.dataset_uploads import choose_missing_tokens, dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import PathId
@@ -66,6 +66,25 @@ def dataset_page(dataset_id: PathId, request: Request, session: SessionDep) -> H
     dataset = dataset_or_404(session, dataset_id)
     experiments = [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset.id)]
     return render(request, "dataset.html", dataset=dataset, profile=dataset.profile, experiments=experiments)
+
+
+@router.post("/datasets/{dataset_id}/missing-tokens")
+async def missing_tokens(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
+    """The page form's twin of PATCH /api/datasets/{id}: tokens separated by commas."""
+    dataset = dataset_or_404(session, dataset_id)
+    text = str((await request.form()).get("missing_tokens") or "")
+    tokens = [token.strip() for token in text.split(",") if token.strip()]
+    try:
+        dataset = await choose_missing_tokens(dataset, tokens, settings, session)
+    except (ValueError, CsvError) as exc:
+        error = getattr(exc, "message", str(exc))
+        template = "_dataset_profile.html" if is_htmx(request) else "dataset.html"
+        experiments = [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset.id)]
+        context = {"dataset": dataset, "profile": dataset.profile, "experiments": experiments}
+        return render(request, template, status_code=422, tokens_error=error, tokens_text=text, **context)
+    if not is_htmx(request):
+        return go_to(request, f"/datasets/{dataset.id}")
+    return render(request, "_dataset_profile.html", dataset=dataset, profile=dataset.profile)
 
 
 @router.post("/datasets/{dataset_id}/delete")

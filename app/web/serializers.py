@@ -29,6 +29,8 @@ def dataset_detail(dataset: Dataset) -> dict[str, Any]:
         "columns": profile.get("columns", []),
         "preview": profile.get("preview", {"columns": [], "rows": []}),
         "notices": dataset.notices,
+        # The person's missing-value tokens; null: the default rule (README).
+        "missing_tokens": (dataset.read_options or {}).get("missing_tokens"),
     }
 
 
@@ -113,6 +115,7 @@ def experiment_detail(session: Session, experiment: Experiment) -> dict[str, Any
         "pause_requested": experiment.pause_control is not None,
         "started_at": experiment.started_at.isoformat() if experiment.started_at else None,
         "finished_at": experiment.finished_at.isoformat() if experiment.finished_at else None,
+        "missing_tokens": experiment.missing_tokens,
     }
 
 

@@ -40,6 +40,10 @@ class ReceivedFile:
     path: Path
     filename: str
     size: int
+    sheet: str | None = None  # the optional `sheet` field: which sheet of a workbook to read
+
+
+SHEET_FIELD_BYTES = 256
 
 
 def _megabytes(limit_bytes: int) -> str:
@@ -69,10 +73,13 @@ class _FilePartCollector:
         self._field = b""
         self._value = b""
         self._in_file = False
+        self._in_sheet = False
+        self.sheet: bytes | None = None
 
     def on_part_begin(self) -> None:
         self._headers = {}
         self._in_file = False
+        self._in_sheet = False
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._field += data[start:end]
@@ -89,8 +96,16 @@ class _FilePartCollector:
         if params.get(b"name") == b"file" and self.filename is None:
             self._in_file = True
             self.filename = params.get(b"filename", b"upload.csv").decode("utf-8", "replace")
+        elif params.get(b"name") == b"sheet" and self.sheet is None:
+            self._in_sheet = True
+            self.sheet = b""
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._in_sheet and self.sheet is not None:
+            self.sheet += data[start:end]
+            if len(self.sheet) > SHEET_FIELD_BYTES:
+                raise UploadError(422, "The sheet name is too long; a sheet name has at most 31 characters.")
+            return
         if not self._in_file:
             return
         self.size += end - start
@@ -100,6 +115,7 @@ class _FilePartCollector:
 
     def on_part_end(self) -> None:
         self._in_file = False
+        self._in_sheet = False
 
 
 async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: int) -> ReceivedFile:
@@ -127,7 +143,8 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
             parser.finalize()
         if collector.filename is None:
             raise UploadError(400, 'The upload has no field named "file"; choose a CSV file to send.')
-        return ReceivedFile(path=path, filename=collector.filename, size=collector.size)
+        sheet = collector.sheet.decode("utf-8", "replace").strip() if collector.sheet else None
+        return ReceivedFile(path=path, filename=collector.filename, size=collector.size, sheet=sheet or None)
     except UploadError:
         path.unlink(missing_ok=True)
         raise

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app.data.frame_store import frame_path
+
 IRIS_LIKE = (
     "sepal_length,sepal_width,species\n"
     "5.1,3.5,setosa\n4.9,3.0,setosa\n6.2,2.9,versicolor\n5.9,3.0,virginica\n6.7,3.1,versicolor\n"
@@ -20,7 +22,11 @@ def upload(client: TestClient, content: bytes | str, name: str = "flowers.csv"):
 
 
 def stored_files(data_dir: Path) -> list[Path]:
-    return sorted((data_dir / "datasets").iterdir())
+    """The stored uploads; each must have its Parquet copy beside it, and nothing else may be there."""
+    files = sorted((data_dir / "datasets").iterdir())
+    originals = [path for path in files if not path.name.endswith(".frame.parquet")]
+    assert sorted(set(files) - set(originals)) == sorted(frame_path(path) for path in originals)
+    return originals
 
 
 def test_upload_returns_the_profile(client: TestClient) -> None:
