@@ -25,8 +25,8 @@ def layerlab_version() -> str:
         return "unknown (not installed)"
 
 
-def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
-    """The card, from the experiment's row and the zip's model.json."""
+def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str] | None = None) -> str:
+    """The card, from the experiment's row and the zip's model.json; `notes` go under the files."""
     dataset = experiment.dataset
     spec = experiment.spec
     split = spec.get("split", {})

@@ -163,7 +163,8 @@ def test_missing_feature_column_fails_naming_it(exported: SimpleNamespace, tmp_p
 
 def test_zip_is_pickle_free_and_self_describing(exported: SimpleNamespace) -> None:
     with zipfile.ZipFile(io.BytesIO(exported.zip)) as archive:
-        assert sorted(archive.namelist()) == ["MODEL_CARD.md", "model.json", "predict.py", "weights.npz"]
+        assert sorted(archive.namelist()) == ["MODEL_CARD.md", "model.json", "model.onnx", "predict.py",
+                                                 "weights.npz"]
         document = json.loads(archive.read("model.json"))
         weights_bytes = archive.read("weights.npz")
     assert document["format"] == MODEL_FORMAT and document["task"] == exported.task
