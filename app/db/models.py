@@ -119,6 +119,11 @@ class Experiment(Base):
     sweep_config: Mapped[int | None] = mapped_column(Integer, default=None)
     # k-fold cross-validation (when the spec asks): per fold metrics and curves, mean ± std.
     cross_validation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Continued training: the experiment this one started from and after which epoch
+    # (kept when that experiment is deleted, so the lineage still reads right).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="SET NULL"), default=None)
+    parent_epoch: Mapped[int | None] = mapped_column(Integer, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
     sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)

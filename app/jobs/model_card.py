@@ -53,6 +53,7 @@ def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str
         *_metrics_table(experiment.metrics or {}),
         "",
         f"Best epoch (lowest validation loss; its weights are the ones saved): {experiment.best_epoch}.",
+        *_lineage(experiment),
         "",
         "## Network",
         "",
@@ -96,6 +97,16 @@ def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str
         "",
     ]
     return "\n".join(lines)
+
+
+def _lineage(experiment: Experiment) -> list[str]:
+    after = getattr(experiment, "parent_epoch", None)
+    if after is None:
+        return []
+    parent = getattr(experiment, "parent_id", None)
+    source = f"experiment {parent}" if parent is not None else "an experiment since deleted"
+    return ["", f"Lineage: continued from {source} after epoch {after}, with its weights, optimizer state, "
+                "data split and encoders."]
 
 
 def _split_sizes(summary: dict[str, Any]) -> list[str]:

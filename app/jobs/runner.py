@@ -27,6 +27,7 @@ from app.db.experiments import (
 from app.db.models import Dataset, ExperimentStatus
 from app.engine import EpochReport
 from app.jobs.artifacts import save_outcome
+from app.jobs.continuation import load_continuation
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
 from app.jobs.worker import LEASE_SECONDS, WorkerContext
@@ -148,13 +149,17 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
             options = ReadOptions.from_dict(dataset.read_options)
             kinds = _column_kinds(dataset)
+            continued = experiment.parent_epoch is not None
+        directory = experiment_dir(context.settings.experiments_dir, experiment_id)
+        start = load_continuation(directory) if continued else None
         frame = load_frame(path, options)
         outcome = run_pipeline(
-            frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop
+            frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop,
+            start=start,
         )
         with context.sessions() as session:
             set_task(session=session, experiment_id=experiment_id, task=outcome.pipeline.task)
-        save_outcome(experiment_dir(context.settings.experiments_dir, experiment_id), outcome)
+        save_outcome(directory, outcome)
         status, error = _final_status(outcome, progress, context.stopping.is_set())
         finish(
             status,
