@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from app.db.models import Experiment
+from app.jobs.onnx_features import takes_numbers
 
 SPLITS = ("train", "validation", "test")
 
@@ -82,6 +83,8 @@ def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str
         "as LayerLab writes them. `model.json` describes the encoders and layers; `weights.npz` holds "
         "the arrays (`numpy.load(path, allow_pickle=False)`).",
         "",
+        *_files_lines(document, notes or []),
+        "",
         "## Provenance",
         "",
         f"- Exported: {datetime.now(UTC).isoformat(timespec='seconds')}; trained: "
@@ -107,6 +110,26 @@ def _lineage(experiment: Experiment) -> list[str]:
     source = f"experiment {parent}" if parent is not None else "an experiment since deleted"
     return ["", f"Lineage: continued from {source} after epoch {after}, with its weights, optimizer state, "
                 "data split and encoders."]
+
+
+def _files_lines(document: dict[str, Any], notes: list[str]) -> list[str]:
+    """What each file of the zip is for and how to run it, three lines at most each."""
+    inputs = ", ".join(f"`{f['name']}` ({'float' if takes_numbers(f) else 'string'})" for f in document["features"])
+    outputs = "`label`" + (", `probabilities`" if document["task"] != "regression" else "")
+    return [
+        "## Files",
+        "",
+        "- `predict.py`: predictions with Python 3 and NumPy alone, exactly as LayerLab makes them:",
+        "  `python predict.py new_rows.csv predictions.csv`.",
+        "- `model.onnx`: the model with its preprocessing, for any ONNX runtime (opsets ai.onnx 17, ai.onnx.ml 3).",
+        f"  One input per column, shape [N, 1]: {inputs}; NaN or \"\" for missing. Outputs: {outputs}.",
+        "  `onnxruntime.InferenceSession(\"model.onnx\").run(None, {\"column\": array_of_shape_N_by_1, ...})`.",
+        "- `torch_model.py`: the network as a PyTorch `nn.Sequential`, the preprocessing as functions, a loader",
+        "  for `weights.npz`: `python torch_model.py new_rows.csv > predictions.csv`, or",
+        "  `from torch_model import load_network` to train on in code (needs torch).",
+        "- `model.json` (encoders, layers, label) and `weights.npz` (the arrays): read by all three.",
+        *[f"- {note}" for note in notes],
+    ]
 
 
 def _split_sizes(summary: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@
 - `weights.npz`: the engine's arrays, as saved, loadable with ``allow_pickle=False``;
 - `predict.py`: a standalone script (stdlib + NumPy), kept in `standalone/predict.py`;
 - `model.onnx`: the model with its preprocessing as one ONNX graph (`onnx_export`);
+- `torch_model.py`: the same network as a PyTorch `nn.Sequential`, kept in `standalone/`;
 - `MODEL_CARD.md`: where the model came from, how good it is and how to run it.
 
 `model.json` restates the fitted pipeline (pipeline.json) and the engine's
@@ -53,6 +54,8 @@ from app.jobs.pipeline import FittedPipeline
 
 MODEL_FORMAT = "layerlab-model/1"
 PREDICT_SCRIPT = Path(__file__).with_name("standalone") / "predict.py"
+TORCH_SCRIPT = Path(__file__).with_name("standalone") / "torch_model.py"
+TORCH_FILE = "torch_model.py"
 CARD_FILE = "MODEL_CARD.md"
 ONNX_FILE = "model.onnx"
 # pandas' default missing-value markers: what LayerLab reads as missing in a CSV.
@@ -84,6 +87,7 @@ def build_model_zip(*, experiment: Experiment, directory: Path) -> bytes:
         archive.writestr("predict.py", PREDICT_SCRIPT.read_text(encoding="utf-8"))
         if onnx_model is not None:
             archive.writestr(ONNX_FILE, onnx_model)
+        archive.writestr(TORCH_FILE, TORCH_SCRIPT.read_text(encoding="utf-8"))
         archive.writestr(CARD_FILE, model_card(experiment, document, notes=card_notes))
     return buffer.getvalue()
 
