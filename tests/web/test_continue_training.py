@@ -97,3 +97,23 @@ def test_continue_button_on_the_page_queues_and_links_back(
     assert response.status_code == 303
     child_page = client.get(response.headers["location"]).text
     assert f'href="/experiments/{parent}">experiment {parent}</a> after epoch 3: epochs 4 to 7' in child_page
+
+
+def test_a_continuation_outlives_its_parent(
+    client: TestClient, run_queued: Callable[[], int], dataset_id: int
+) -> None:
+    parent = client.post("/api/experiments", json=_spec(dataset_id, 3)).json()["id"]
+    run_queued()
+    child = client.post(f"/api/experiments/{parent}/continue", json={"epochs": 2}).json()["id"]
+    assert client.delete(f"/api/experiments/{parent}").status_code == 204
+    run_queued()  # it starts from its own copy of the parent's model and state
+    detail = client.get(f"/api/experiments/{child}").json()
+    assert (detail["status"], detail["parent_id"], detail["parent_epoch"]) == ("completed", None, 3)
+    assert [row["epoch"] for row in _epochs(client, child)] == [4, 5]
+    assert "a since deleted experiment after epoch 3" in client.get(f"/experiments/{child}").text
+    card = zipfile.ZipFile(io.BytesIO(client.get(f"/api/experiments/{child}/model").content)).read("MODEL_CARD.md")
+    assert "continued from an experiment since deleted after epoch 3" in card.decode()
+    # Training it again runs the same continuation again.
+    assert client.post(f"/api/experiments/{child}/restart").status_code == 202
+    run_queued()
+    assert [row["epoch"] for row in _epochs(client, child)] == [4, 5]
