@@ -28,8 +28,9 @@ OUTPUT_NAMES = ("label", "probabilities")
 GELU_C = 0.7978845608028654  # sqrt(2 / pi): LayerLab's GELU is the tanh approximation
 GELU_K = 0.044715
 LEAKY_SLOPE = 0.01
-# Target transforms a regression model may declare in model.json ("label": {"transform": ...}).
-INVERSE_TRANSFORMS = ("log", "log1p")
+# A regression model's target transform in model.json ("label": {"transform": ...}):
+# "log" is LayerLab's log(1 + y), undone by expm1.
+LOG_TRANSFORMS = ("log", "log1p")
 
 
 class OnnxExportError(ValueError):
@@ -192,16 +193,13 @@ def regression_outputs(graph: GraphBuilder, output: str, document: dict[str, Any
 
 
 def undo_target_transform(graph: GraphBuilder, value: str, transform: Any) -> str:
-    """A regression target trained as log(y) or log(1 + y) back in the label's units."""
+    """A regression target trained as log(1 + y) back in the label's units: exp(v) - 1."""
     name = transform.get("name") if isinstance(transform, dict) else transform
     if name in (None, "none", "identity"):
         return value
-    if name not in INVERSE_TRANSFORMS:
+    if name not in LOG_TRANSFORMS:
         raise OnnxExportError(f"The target transform {name!r} has no ONNX inverse here.")
-    value = graph.op("Exp", [value], "exp")
-    if name == "log1p":
-        value = graph.op("Sub", [value, graph.const(1.0, "one", np.float64)], "expm1")
-    return value
+    return graph.op("Sub", [graph.op("Exp", [value], "exp"), graph.const(1.0, "one", np.float64)], "expm1")
 
 
 OUTPUT_BUILDERS = {"binary": binary_outputs, "multiclass": multiclass_outputs, "regression": regression_outputs}

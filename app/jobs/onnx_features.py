@@ -47,14 +47,47 @@ def feature_block(graph: GraphBuilder, feature: dict[str, Any], missing_markers:
 
 
 def number_values(graph: GraphBuilder, feature: dict[str, Any]) -> tuple[str, str]:
-    """(x - shift) / scale in float64 then float32, the missing (NaN or infinite) filled first."""
+    """The number encoded in float64 then float32, the missing (NaN or infinite) filled first:
+    (x - shift) / scale, or its rank among the training quantiles (the quantile encoder)."""
     x = graph.cast(feature["name"], DOUBLE)
     missing = graph.op("Or", [graph.op("IsNaN", [x], "nan"), graph.op("IsInf", [x], "inf")], "missing")
     filled = graph.op("Where", [missing, graph.const(float(feature["missing"]["fill"]), "fill", np.float64), x],
                       "filled")
+    if "quantiles" in feature:
+        return graph.cast(quantile_rank(graph, filled, feature["quantiles"], feature["references"]), FLOAT), missing
     shifted = graph.op("Sub", [filled, graph.const(float(feature.get("shift", 0.0)), "shift", np.float64)], "shifted")
     scaled = graph.op("Div", [shifted, graph.const(float(feature.get("scale", 1.0)), "scale", np.float64)], "scaled")
     return graph.cast(scaled, FLOAT), missing
+
+
+def quantile_rank(graph: GraphBuilder, x: str, quantiles: list[float], references: list[float]) -> str:
+    """LayerLab's interpolated rank, float64 [N, 1]: the first reference, plus each sloped segment's
+    share of x, plus half of each jump (a repeated quantile) at x and half past it, which is
+    the mean of interpolating upwards and downwards."""
+    q, r = np.asarray(quantiles, dtype=np.float64), np.asarray(references, dtype=np.float64)
+    if q.size == 1:
+        return graph.op("Add", [graph.op("Mul", [x, graph.const(0.0, "zero", np.float64)], "zero"),
+                                graph.const(0.5, "middle", np.float64)], "rank")
+    widths, rises = np.diff(q), np.diff(r)
+    sloped, jumps = widths > 0, widths == 0
+    rank = graph.op("Add", [graph.op("Mul", [x, graph.const(0.0, "zero", np.float64)], "zero"),
+                            graph.const(r[0], "first", np.float64)], "rank")
+    axes = graph.const([1], "axes", np.int64)
+    if sloped.any():
+        start = graph.const(q[:-1][sloped].reshape(1, -1), "starts", np.float64)
+        into = graph.op("Max", [graph.op("Sub", [x, start], "into"), graph.const(0.0, "zero", np.float64)], "into")
+        into = graph.op("Min", [into, graph.const(widths[sloped].reshape(1, -1), "widths", np.float64)], "into")
+        slopes = graph.const((rises[sloped] / widths[sloped]).reshape(1, -1), "slopes", np.float64)
+        rise = graph.op("ReduceSum", [graph.op("Mul", [into, slopes], "rise"), axes], "rise", keepdims=1)
+        rank = graph.op("Add", [rank, rise], "rank")
+    if jumps.any():
+        at = graph.const(q[:-1][jumps].reshape(1, -1), "jumps", np.float64)
+        reached = graph.op("Add", [graph.cast(graph.op("GreaterOrEqual", [x, at], "at"), DOUBLE),
+                                   graph.cast(graph.op("Greater", [x, at], "past"), DOUBLE)], "reached")
+        halves = graph.const((rises[jumps] / 2).reshape(1, -1), "halves", np.float64)
+        step = graph.op("ReduceSum", [graph.op("Mul", [reached, halves], "step"), axes], "step", keepdims=1)
+        rank = graph.op("Add", [rank, step], "rank")
+    return rank
 
 
 def category_codes(graph: GraphBuilder, feature: dict[str, Any], missing_markers: list[str]) -> tuple[str, str]:

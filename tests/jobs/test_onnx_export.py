@@ -169,7 +169,7 @@ def test_stored_threshold_and_target_transform_are_applied(trained: SimpleNamesp
         assert list(got["label"]) == wanted and wanted != [classes[int(p > 0.5)] for p in positive]
         return
     # A model trained on log(1 + y), standardized with mean 0.5 and spread 0.1.
-    document["label"].update(transform="log1p", mean=0.5, std=0.1)
+    document["label"].update(transform="log", mean=0.5, std=0.1)
     _, got = _run(build_onnx(document, trained.weights).SerializeToString(), frame)
     outputs = trained.outcome.network.predict(trained.outcome.pipeline.transform_new_rows(frame))
     np.testing.assert_allclose(got["label"], np.expm1(outputs.astype(np.float64)[:, 0] * 0.1 + 0.5), rtol=1e-5)
@@ -188,3 +188,35 @@ def test_a_feature_named_as_an_output_is_refused_with_a_sentence(trained: Simple
     document["features"][0]["name"] = "label"
     with pytest.raises(OnnxExportError, match='called "label"'):
         build_onnx(document, trained.weights)
+
+
+def _rank_by_quantiles(x: np.ndarray, quantiles: list[float], references: list[float]) -> np.ndarray:
+    """LayerLab's quantile encoder: interpolated ranks, repeated quantiles at their middle rank."""
+    q, r = np.asarray(quantiles), np.asarray(references)
+    if q.size == 1:
+        return np.full(x.shape, 0.5)
+    return 0.5 * (np.interp(x, q, r) - np.interp(-x, -q[::-1], -r[::-1]))
+
+
+@pytest.mark.parametrize("trained", ["regression"], indirect=True)  # the encoder does not depend on the task
+@pytest.mark.parametrize("quantiles", [[0.0, 1.0, 1.0, 1.0, 3.0, 5.0], [2.0, 2.0], [4.0], [-1.0, 0.5, 7.25]])
+def test_quantile_encoder_ranks_as_layerlab(trained: SimpleNamespace, quantiles: list[float]) -> None:
+    document = json.loads(json.dumps(trained.document))
+    age = document["features"][0]
+    references = np.linspace(0, 1, len(quantiles)).tolist()
+    age.update(encoder="quantile", quantiles=quantiles, references=references)
+    for key in ("shift", "scale"):
+        age.pop(key)
+    x = np.array([-3, 0, 0.5, 1, 1.0000001, 2, 3, 4, 5, 6, 0.9999999, np.nan, np.inf], dtype=np.float32)
+    frame = pd.DataFrame({name: [_new_rows()[name][0]] * len(x) for name in FEATURES})
+    frame["age"] = x
+    _, got = _run(build_onnx(document, trained.weights).SerializeToString(), frame)
+    # The same network on the ranks computed by LayerLab's formula, missing ones from the fill.
+    filled = np.where(np.isfinite(x), x.astype(np.float64), age["missing"]["fill"])
+    inputs = trained.outcome.pipeline.transform_new_rows(frame)
+    inputs[:, 0] = _rank_by_quantiles(filled, quantiles, references).astype(np.float32)
+    assert age["inputs"] == ["age", "age is missing"]
+    inputs[:, 1] = ~np.isfinite(x)  # infinity reads as missing, as in predict.py (a CSV's "inf")
+    outputs = trained.outcome.network.predict(inputs).astype(np.float64)[:, 0]
+    label = trained.document["label"]
+    np.testing.assert_allclose(got["label"], outputs * label["std"] + label["mean"], rtol=1e-5, atol=1e-4)
