@@ -109,7 +109,10 @@ def predict(model: dict[str, Any], net: nn.Sequential, x: torch.Tensor) -> dict[
         outputs = output_activation(model, net(x)).double().numpy()
     label = model["label"]
     if model["task"] == "regression":
-        return {"predicted": (outputs[:, 0] * label["std"] + label["mean"]).tolist()}
+        values = outputs[:, 0] * label["std"] + label["mean"]
+        if label.get("transform") == "log":  # trained on log(1 + label): back to its units
+            values = np.expm1(values)
+        return {"predicted": values.tolist()}
     probabilities = np.hstack([1.0 - outputs, outputs]) if model["task"] == "binary" else outputs
     columns: dict[str, list[Any]] = {"predicted": [label["classes"][i] for i in probabilities.argmax(axis=1)]}
     for i, name in enumerate(label["classes"]):
@@ -161,6 +164,10 @@ def encode_number(feature: dict[str, Any], cells: list[Any], missing: np.ndarray
     missing |= np.array([v is not None and not math.isfinite(v) for v in numbers], dtype=bool)
     fill = feature["missing"]["fill"]
     x = np.array([fill if v is None or not math.isfinite(v) else v for v in numbers], dtype=np.float64)
+    if "quantiles" in feature:  # the quantile encoder: the rank among the training values, 0 to 1
+        q, r = np.asarray(feature["quantiles"]), np.asarray(feature["references"])
+        ranks = np.full(x.shape, 0.5) if q.size == 1 else 0.5 * (np.interp(x, q, r) - np.interp(-x, -q[::-1], -r[::-1]))
+        return ranks.astype(np.float32).reshape(-1, 1)
     return ((x - feature.get("shift", 0.0)) / feature.get("scale", 1.0)).astype(np.float32).reshape(-1, 1)
 
 
