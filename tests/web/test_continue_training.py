@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.config import Settings
+from app.engine.checkpoints import OPTIMIZER_FILE
 from app.specs import MAX_EPOCHS
 
 ROWS = 150
@@ -83,6 +85,19 @@ def test_continue_refuses_what_it_cannot_continue(client: TestClient, dataset_id
         assert response.status_code == 422 and response.json()["detail"].startswith("epochs"), body
     assert client.post("/api/experiments/999/continue", json={"epochs": 5}).status_code == 404
     assert len(client.get("/api/experiments").json()) == 1  # nothing was queued
+
+
+def test_an_experiment_without_a_saved_state_says_so(
+    client: TestClient, run_queued: Callable[[], int], dataset_id: int, settings: Settings
+) -> None:
+    parent = client.post("/api/experiments", json=_spec(dataset_id, 2)).json()["id"]
+    run_queued()
+    (settings.experiments_dir / str(parent) / OPTIMIZER_FILE).unlink()  # as trained before states were kept
+    response = client.post(f"/api/experiments/{parent}/continue", json={"epochs": 5})
+    assert response.status_code == 409
+    assert response.json()["detail"] == (f"Experiment {parent} kept no training state to continue from "
+                                         "(optimizer.npz is missing); train it again, then continue it.")
+    assert len(client.get("/api/experiments").json()) == 1
 
 
 def test_continue_button_on_the_page_queues_and_links_back(
