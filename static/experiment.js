@@ -63,6 +63,7 @@
 
   function setUp(live) {
     const total = Number(live.dataset.epochsTotal);
+    const start = Number(live.dataset.epochsStart || 0); // a continued experiment numbers on from here
     const regression = live.dataset.task === "regression";
     // The marker shows the epoch whose weights are kept: the best one only when early
     // stopping restores it, the latest one otherwise; the finished run's own answer wins.
@@ -96,7 +97,7 @@
       else if (watched !== null && watched < bestLoss) { bestLoss = watched; best = x; }
       seconds += row.seconds;
       bar.value = x;
-      const eta = ((seconds / x) * (total - x));
+      const eta = ((seconds / (x - start)) * (total - x));
       const left = eta < 1 ? "under a second left" : `about ${formatDuration(eta)} left at most`;
       text.textContent = finished ? `Epoch ${x} / ${total}` : `Epoch ${x} / ${total} · ${left}`;
       if (!pending) { pending = true; requestAnimationFrame(redraw); }

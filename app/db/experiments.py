@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,25 @@ def create_experiment(*, session: Session, dataset: Dataset, spec: dict[str, Any
         missing_tokens=dataset.read_options.get("missing_tokens"),
     )
     session.add(experiment)
+    session.commit()
+    return experiment
+
+
+def create_continued_experiment(
+    *, session: Session, parent: Experiment, spec: dict[str, Any], parent_epoch: int, epochs_total: int,
+    prepare_files: Callable[[int], None],
+) -> Experiment:
+    """Queue an experiment continuing `parent` after `parent_epoch`. `prepare_files(id)` lays
+    out its starting files before the commit, so no worker claims it before they exist."""
+    experiment = Experiment(dataset_id=parent.dataset_id, spec=spec, epochs_total=epochs_total,
+                            status=Status.QUEUED, parent_id=parent.id, parent_epoch=parent_epoch)
+    session.add(experiment)
+    session.flush()
+    try:
+        prepare_files(experiment.id)
+    except BaseException:
+        session.rollback()
+        raise
     session.commit()
     return experiment
 

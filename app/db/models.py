@@ -139,6 +139,11 @@ class Experiment(Base):
     # The dataset's missing-value tokens when this experiment was created (None: the default
     # rule), so that its data reads the same after the dataset's choice changes.
     missing_tokens: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    # Continued training: the experiment this one started from and after which epoch
+    # (kept when that experiment is deleted, so the lineage still reads right).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="SET NULL"), default=None)
+    parent_epoch: Mapped[int | None] = mapped_column(Integer, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
     sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)

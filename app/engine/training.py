@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from app.engine.checkpoints import TrainingCheckpoint, capture, restore
 from app.engine.losses import LOSSES, OUTPUT_OF_LOSS
 from app.engine.metrics import RunningMetric
 from app.engine.network import Network
@@ -78,17 +79,21 @@ class EpochReport:
 class TrainingResult:
     """What happened. ``best_epoch`` has the lowest monitored loss (0 = none finished);
     ``kept_epoch`` is the epoch whose weights the network holds now: the best one when
-    they were restored (early stopping on, or training diverged), else the last one."""
+    they were restored (early stopping on, or training diverged), else the last one.
+    ``checkpoint`` is the optimizer and generator state that goes with those weights."""
 
     history: list[EpochReport] = field(default_factory=list)
     best_epoch: int = 0
     stop_reason: StopReason = "completed"
     message: str = ""
     weights_restored: bool = False
+    checkpoint: TrainingCheckpoint | None = None
 
     @property
     def kept_epoch(self) -> int:
-        return self.best_epoch if self.weights_restored else len(self.history)
+        if self.weights_restored:
+            return self.best_epoch
+        return self.history[-1].epoch if self.history else 0
 
 
 class _Stop(Exception):
@@ -111,6 +116,7 @@ def fit(
     metric: str | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    resume: TrainingCheckpoint | None = None,
 ) -> TrainingResult:
     """Train ``net`` in place and report how it went.
 
@@ -123,6 +129,9 @@ def fit(
         CANCEL_POLL_SECONDS, whichever comes first; True cancels.
     Early stopping and the learning-rate schedule watch the validation loss,
     or the training loss when there is no validation data.
+    resume: carry on from this checkpoint (``net`` holding the weights saved with it):
+        the optimizer and the shuffling continue where they stood, and epochs are
+        numbered on from the checkpoint's.
     """
     config = config or TrainingConfig()
     _check_config(config)
@@ -150,21 +159,26 @@ def fit(
     epoch_runner = _EpochRunner(net, X, y, loss, config, class_weights, RunningMetric(metric, y),
                                 rng, should_stop)
     val_metric = RunningMetric(metric, validation[1]) if validation else None
-    schedule = make_schedule(config.schedule, config.learning_rate, epochs=config.epochs,
+    start = 0
+    if resume is not None:
+        restore(resume, epoch_runner.optimizer, rng)
+        start = resume.epoch
+    schedule = make_schedule(config.schedule, config.learning_rate, epochs=start + config.epochs,
                              step_size=config.step_size, factor=config.decay_factor,
                              patience=config.plateau_patience, min_rate=config.min_learning_rate)
     patience = config.early_stopping_patience
     result = TrainingResult(message=f"Trained for {config.epochs} epoch{'s' * (config.epochs != 1)}.")
     best_loss, waited = math.inf, 0
     best_params, best_state = net.params.copy(), net.state.copy()
+    best_checkpoint = capture(epoch_runner.optimizer, rng, start)
     # Overflow is expected when training diverges and is caught by explicit
     # finiteness checks that name the cause; NumPy's warnings would only be noise.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         try:
-            for epoch in range(1, config.epochs + 1):
+            for epoch in range(start + 1, start + config.epochs + 1):
                 if should_stop is not None and should_stop():
                     raise _Stop("cancelled", f"Cancelled after epoch {epoch - 1}."
-                                if epoch > 1 else "Cancelled before training began.")
+                                if epoch > start + 1 else "Cancelled before training began.")
                 started = time.perf_counter()
                 train_loss, train_score = epoch_runner.run(epoch)
                 val_loss = val_score = None
@@ -177,7 +191,8 @@ def fit(
                 if on_epoch is not None:
                     on_epoch(report)
                 monitored = val_loss if val_loss is not None else train_loss
-                if monitored < best_loss:
+                improved = monitored < best_loss
+                if improved:
                     best_loss, waited, result.best_epoch = monitored, 0, epoch
                     np.copyto(best_params, net.params)
                     np.copyto(best_state, net.state)
@@ -188,12 +203,17 @@ def fit(
                             f"Stopped early at epoch {epoch}: the {monitored_name} had not improved "
                             f"for {patience} epochs; kept the weights of epoch {result.best_epoch}."))
                 epoch_runner.optimizer.learning_rate = schedule.rate(epoch, monitored)
+                if improved:
+                    best_checkpoint = capture(epoch_runner.optimizer, rng, epoch)
         except _Stop as stop:
             result.stop_reason, result.message = stop.reason, stop.message
-    if result.stop_reason == "diverged" or (patience is not None and result.best_epoch >= 1):
+    if result.stop_reason == "diverged" or (patience is not None and result.best_epoch > start):
         np.copyto(net.params, best_params)
         np.copyto(net.state, best_state)
         result.weights_restored = True
+        result.checkpoint = best_checkpoint
+    else:
+        result.checkpoint = capture(epoch_runner.optimizer, rng, start + len(result.history))
     return result
 
 

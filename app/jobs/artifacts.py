@@ -11,10 +11,12 @@ import pandas as pd
 
 from app.data.spreadsheet import spreadsheet_safe
 from app.engine import save_model_dir
+from app.engine.checkpoints import save_checkpoint
 from app.jobs.pipeline import ExperimentOutcome
 
 PIPELINE_FILE = "pipeline.json"
 PREDICTIONS_FILE = "predictions.csv"
+START_DIR = "start"  # a continued experiment's starting point (see continuation), kept across runs
 
 
 def export_predictions(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -30,6 +32,10 @@ def save_outcome(directory: Path, outcome: ExperimentOutcome) -> None:
     staging = directory.with_name(directory.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     save_model_dir(outcome.network, staging)
+    if outcome.training.checkpoint is not None:
+        save_checkpoint(outcome.training.checkpoint, staging)
+    if (directory / START_DIR).is_dir():
+        shutil.copytree(directory / START_DIR, staging / START_DIR)
     (staging / PIPELINE_FILE).write_text(json.dumps(outcome.pipeline.to_dict()))
     export_predictions(outcome.predictions).to_csv(staging / PREDICTIONS_FILE, index=False)
     shutil.rmtree(directory, ignore_errors=True)

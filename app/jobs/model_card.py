@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from app.db.models import Experiment
+from app.jobs.onnx_features import takes_numbers
 
 SPLITS = ("train", "validation", "test")
 
@@ -25,8 +26,8 @@ def layerlab_version() -> str:
         return "unknown (not installed)"
 
 
-def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
-    """The card, from the experiment's row and the zip's model.json."""
+def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str] | None = None) -> str:
+    """The card, from the experiment's row and the zip's model.json; `notes` go under the files."""
     dataset = experiment.dataset
     spec = experiment.spec
     split = spec.get("split", {})
@@ -53,6 +54,7 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         *_metrics_table(experiment.metrics or {}),
         "",
         _kept_epoch_line(experiment),
+        *_lineage(experiment),
         "",
         "## Network",
         "",
@@ -81,6 +83,8 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         "as LayerLab writes them. `model.json` describes the encoders and layers; `weights.npz` holds "
         "the arrays (`numpy.load(path, allow_pickle=False)`).",
         "",
+        *_files_lines(document, notes or []),
+        "",
         "## Provenance",
         "",
         f"- Exported: {datetime.now(UTC).isoformat(timespec='seconds')}; trained: "
@@ -96,6 +100,36 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _lineage(experiment: Experiment) -> list[str]:
+    after = getattr(experiment, "parent_epoch", None)
+    if after is None:
+        return []
+    parent = getattr(experiment, "parent_id", None)
+    source = f"experiment {parent}" if parent is not None else "an experiment since deleted"
+    return ["", f"Lineage: continued from {source} after epoch {after}, with its weights, optimizer state, "
+                "data split and encoders."]
+
+
+def _files_lines(document: dict[str, Any], notes: list[str]) -> list[str]:
+    """What each file of the zip is for and how to run it, three lines at most each."""
+    inputs = ", ".join(f"`{f['name']}` ({'float' if takes_numbers(f) else 'string'})" for f in document["features"])
+    outputs = "`label`" + (", `probabilities`" if document["task"] != "regression" else "")
+    return [
+        "## Files",
+        "",
+        "- `predict.py`: predictions with Python 3 and NumPy alone, exactly as LayerLab makes them:",
+        "  `python predict.py new_rows.csv predictions.csv`.",
+        "- `model.onnx`: the model with its preprocessing, for any ONNX runtime (opsets ai.onnx 17, ai.onnx.ml 3).",
+        f"  One input per column, shape [N, 1]: {inputs}; NaN or \"\" for missing. Outputs: {outputs}.",
+        "  `onnxruntime.InferenceSession(\"model.onnx\").run(None, {\"column\": array_of_shape_N_by_1, ...})`.",
+        "- `torch_model.py`: the network as a PyTorch `nn.Sequential`, the preprocessing as functions, a loader",
+        "  for `weights.npz`: `python torch_model.py new_rows.csv > predictions.csv`, or",
+        "  `from torch_model import load_network` to train on in code (needs torch).",
+        "- `model.json` (encoders, layers, label) and `weights.npz` (the arrays): read by all three.",
+        *[f"- {note}" for note in notes],
+    ]
 
 
 def _split_sizes(summary: dict[str, Any]) -> list[str]:

@@ -5,6 +5,8 @@
 - `model.json`: one self-describing document (format "layerlab-model/1", below);
 - `weights.npz`: the engine's arrays, as saved, loadable with ``allow_pickle=False``;
 - `predict.py`: a standalone script (stdlib + NumPy), kept in `standalone/predict.py`;
+- `model.onnx`: the model with its preprocessing as one ONNX graph (`onnx_export`);
+- `torch_model.py`: the same network as a PyTorch `nn.Sequential`, kept in `standalone/`;
 - `MODEL_CARD.md`: where the model came from, how good it is and how to run it.
 
 `model.json` restates the fitted pipeline (pipeline.json) and the engine's
@@ -47,11 +49,15 @@ from app.engine.layers import BatchNorm
 from app.engine.serialization import CONFIG_FILE, WEIGHTS_FILE
 from app.jobs.artifacts import PIPELINE_FILE
 from app.jobs.model_card import model_card
+from app.jobs.onnx_export import OnnxExportError, onnx_bytes
 from app.jobs.pipeline import FittedPipeline
 
 MODEL_FORMAT = "layerlab-model/1"
 PREDICT_SCRIPT = Path(__file__).with_name("standalone") / "predict.py"
+TORCH_SCRIPT = Path(__file__).with_name("standalone") / "torch_model.py"
+TORCH_FILE = "torch_model.py"
 CARD_FILE = "MODEL_CARD.md"
+ONNX_FILE = "model.onnx"
 # pandas' default missing-value markers: what LayerLab reads as missing in a CSV.
 MISSING_MARKERS = sorted([
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -68,6 +74,34 @@ def build_model_zip(*, experiment: Experiment, directory: Path) -> bytes:
 
     Raises ModelExportError when the folder lacks a model (not finished, or deleted).
     """
+    document, weights = _saved_model(experiment, directory)
+    card_notes: list[str] = []
+    try:
+        onnx_model = onnx_bytes(document, _arrays(weights))
+    except OnnxExportError as exc:  # the rest of the zip is still worth having
+        onnx_model, card_notes = None, [f"No model.onnx: {exc}"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", json.dumps(document, indent=2, allow_nan=False))
+        archive.writestr("weights.npz", weights)
+        archive.writestr("predict.py", PREDICT_SCRIPT.read_text(encoding="utf-8"))
+        if onnx_model is not None:
+            archive.writestr(ONNX_FILE, onnx_model)
+        archive.writestr(TORCH_FILE, TORCH_SCRIPT.read_text(encoding="utf-8"))
+        archive.writestr(CARD_FILE, model_card(experiment, document, notes=card_notes))
+    return buffer.getvalue()
+
+
+def build_model_onnx(*, experiment: Experiment, directory: Path) -> bytes:
+    """The experiment's model with its preprocessing as ONNX (see `onnx_export`).
+
+    Raises ModelExportError without a saved model, OnnxExportError when ONNX cannot hold it."""
+    document, weights = _saved_model(experiment, directory)
+    return onnx_bytes(document, _arrays(weights))
+
+
+def _saved_model(experiment: Experiment, directory: Path) -> tuple[dict[str, Any], bytes]:
+    """model.json's document and the weights' bytes, from the artifact folder."""
     paths = [directory / name for name in (CONFIG_FILE, WEIGHTS_FILE, PIPELINE_FILE)]
     absent = [path.name for path in paths if not path.is_file()]
     if absent:
@@ -78,13 +112,12 @@ def build_model_zip(*, experiment: Experiment, directory: Path) -> bytes:
     _check_weights(weights, engine_config)
     read_options = getattr(experiment.dataset, "read_options", None) or {}
     document = model_document(pipeline, engine_config, read_options.get("number_formats") or {})
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.json", json.dumps(document, indent=2, allow_nan=False))
-        archive.writestr("weights.npz", weights)
-        archive.writestr("predict.py", PREDICT_SCRIPT.read_text(encoding="utf-8"))
-        archive.writestr(CARD_FILE, model_card(experiment, document))
-    return buffer.getvalue()
+    return document, weights
+
+
+def _arrays(weights: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(weights), allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
 
 
 def _check_weights(weights: bytes, engine_config: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, 
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
 from app.jobs.diagnostics import find_warnings
 from app.specs import ExperimentSpec
+
+if TYPE_CHECKING:
+    from app.jobs.continuation import Continuation
 
 # Per task: output activation, loss, and the metric the engine reports each epoch.
 OUTPUT_OF_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
@@ -183,9 +186,12 @@ def choose_encoders(
 
 
 def prepare_experiment(
-    frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None
+    frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None,
+    fitted: FittedPipeline | None = None,
 ) -> PreparedExperiment:
-    """Drop unlabeled rows, resolve the task, split, fit encoders on train, encode every split."""
+    """Drop unlabeled rows, resolve the task, split, fit encoders on train, encode every split.
+
+    With `fitted` (a continued experiment's), its encoders and label codec are used as they are."""
     if spec.label not in frame.columns:
         raise ValueError(f'The dataset has no column "{spec.label}".')
     encoders = choose_encoders(frame, spec, column_kinds)
@@ -194,18 +200,19 @@ def prepare_experiment(
     labeled = frame.iloc[labeled_positions].reset_index(drop=True)
     label = labeled[spec.label]
     guess = resolve_task(spec.task, label, spec.label)
-    codec = make_label_codec(guess.task)
+    codec = fitted.label_codec if fitted else make_label_codec(guess.task)
     if guess.task == "regression":
         strata = quantile_bins(label)
     else:
-        codec.fit(label)  # every class, so a class seen only in test still has an index
+        if not fitted:
+            codec.fit(label)  # every class, so a class seen only in test still has an index
         strata = label.to_numpy()
     s = spec.split
     splits: SplitIndices = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
     train = labeled.iloc[splits.train]
-    if guess.task == "regression":
+    if guess.task == "regression" and not fitted:
         codec.fit(train[spec.label])  # mean and spread from the training rows only
-    table = TableEncoder(encoders).fit(train)
+    table = fitted.table if fitted else TableEncoder(encoders).fit(train)
     pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
     X, y, rows = {}, {}, {}
     for name, positions in splits.items():
@@ -312,16 +319,18 @@ def run_experiment(
     should_stop: Callable[[], bool] | None = None,
     importance_repeats: int = 5,
     on_network: Callable[[Network, np.ndarray, list[str]], None] | None = None,
+    start: Continuation | None = None,
 ) -> ExperimentOutcome:
     """Prepare, train with early stopping on the validation split, evaluate and predict.
 
     on_network: called once before training with the network, the encoded
     validation rows (the training rows when there are none) and the names of the
     network's inputs ("island=Dream"), to look inside it.
+    start: carry on from a finished experiment's weights and training state.
     """
-    prepared = prepare_experiment(frame, spec, column_kinds)
+    prepared = prepare_experiment(frame, spec, column_kinds, start.pipeline if start else None)
     pipeline = prepared.pipeline
-    net = build_network(spec, pipeline)
+    net = start.network if start else build_network(spec, pipeline)
     if on_network is not None:
         validation = prepared.X["validation"]
         on_network(net, validation if len(validation) else prepared.X["train"], pipeline.feature_names)
@@ -329,6 +338,7 @@ def run_experiment(
         net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
         prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
         metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
+        resume=start.checkpoint if start else None,
     )
     metrics, details, parts, plots, decoded_splits = {}, {}, [], {}, {}
     for name in ("train", "validation", "test"):

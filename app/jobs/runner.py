@@ -30,6 +30,7 @@ from app.db.models import Dataset, ExperimentStatus, PauseControl
 from app.db.pausing import mark_paused, pause_control
 from app.engine import EpochReport, Network
 from app.jobs.artifacts import save_outcome
+from app.jobs.continuation import load_continuation
 from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
 from app.jobs.pipeline import ExperimentOutcome
@@ -194,9 +195,13 @@ def run_experiment(context: WorkerContext, experiment_id: int, claim_token: str)
             path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
             options = experiment_read_options(experiment)
             kinds = _column_kinds(dataset)
+            continued = experiment.parent_epoch is not None
+        directory = experiment_dir(context.settings.experiments_dir, experiment_id)
+        start = load_continuation(directory) if continued else None
         frame = load_rows(path, options)
         outcome = run_pipeline(
             frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop,
+            start=start,
             on_network=progress.attach,
         )
         with context.sessions() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
 
 from app.db.experiments import (
     create_experiment,
@@ -14,7 +15,8 @@ from app.db.experiments import (
     restart_experiment,
 )
 from app.db.models import ExperimentStatus
-from app.specs import ExperimentSpec
+from app.jobs.continuation import ContinuationError, continue_experiment
+from app.specs import MAX_EPOCHS, ExperimentSpec
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.experiment_checks import over_budget, problems_with_spec
 from app.web.ids import PathId, QueryId
@@ -75,9 +77,30 @@ def restart(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     return experiment_detail(session, experiment)
 
 
+class ContinueRequest(BaseModel):
+    epochs: int = Field(ge=1, le=MAX_EPOCHS, description="How many more epochs to train")
+
+
+@router.post(
+    "/{experiment_id}/continue", status_code=status.HTTP_202_ACCEPTED,
+    summary="Queue a new experiment that trains a completed or cancelled one further",
+)
+def continue_training(
+    experiment_id: PathId, body: ContinueRequest, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    parent = experiment_or_404(session, experiment_id)
+    try:
+        child = continue_experiment(session=session, experiments_dir=settings.experiments_dir,
+                                    parent=parent, epochs=body.epochs)
+    except ContinuationError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return experiment_detail(session, child)
+
+
 @router.delete(
     "/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Cancel and delete an experiment and its files"
 )
 def delete(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> None:
+
     experiment = experiment_or_404(session, experiment_id)
     delete_experiment(session=session, experiments_dir=settings.experiments_dir, experiment=experiment)

@@ -22,7 +22,8 @@ from app.data.spreadsheet import spreadsheet_safe
 from app.db.experiments import epochs_after, experiment_dir
 from app.db.models import Experiment
 from app.jobs.artifacts import PREDICTIONS_FILE
-from app.jobs.model_export import ModelExportError, build_model_zip
+from app.jobs.model_export import ModelExportError, build_model_onnx, build_model_zip
+from app.jobs.onnx_export import OnnxExportError
 from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.divergence import require_trained
@@ -96,6 +97,18 @@ def model_zip(experiment_id: PathId, session: SessionDep, settings: SettingsDep)
     except ModelExportError as exc:
         raise HTTPException(409, str(exc)) from exc
     return Response(data, media_type="application/zip", headers=_attachment(f"layerlab-model-{experiment_id}.zip"))
+
+
+@router.get("/{experiment_id}/model.onnx", summary="The model with its preprocessing as ONNX: one input per column")
+def model_onnx(experiment_id: int, session: SessionDep, settings: SettingsDep) -> Response:
+    experiment = experiment_or_404(session, experiment_id)
+    directory = experiment_dir(settings.experiments_dir, experiment.id)
+    try:
+        data = build_model_onnx(experiment=experiment, directory=directory)
+    except (ModelExportError, OnnxExportError) as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return Response(data, media_type="application/octet-stream",
+                    headers=_attachment(f"layerlab-model-{experiment_id}.onnx"))
 
 
 def _json_rows(body: Any) -> pd.DataFrame:

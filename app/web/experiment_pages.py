@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.db.experiments import list_experiments, request_cancel, restart_experiment
 from app.db.models import ExperimentStatus
-from app.web.deps import SessionDep, dataset_or_404, experiment_or_404
+from app.jobs.continuation import ContinuationError, continue_experiment
+from app.specs import MAX_EPOCHS
+from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.divergence import divergence_advice
 from app.web.htmx import go_to, render
 from app.web.ids import Id, PathId, QueryId
@@ -42,6 +44,7 @@ def _context(session: SessionDep, experiment_id: PathId, split: str = "test") ->
         "metrics": {} if advice else visible_metrics(experiment) or {},
         "summary": visible_summary(experiment) or {},
         "test_hidden": test_hidden(experiment),
+        "max_epochs": MAX_EPOCHS,
     }
 
 
@@ -96,6 +99,20 @@ def restart(experiment_id: PathId, request: Request, session: SessionDep) -> Res
         raise HTTPException(409, f"Experiment {experiment_id} is still {experiment.status}.")
     restart_experiment(session=session, experiment=experiment)
     return go_to(request, f"/experiments/{experiment_id}")
+
+
+@router.post("/experiments/{experiment_id}/continue")
+def continue_training(
+    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+    epochs: Annotated[int, Form(ge=1, le=MAX_EPOCHS)],
+) -> Response:
+    parent = experiment_or_404(session, experiment_id)
+    try:
+        child = continue_experiment(session=session, experiments_dir=settings.experiments_dir,
+                                    parent=parent, epochs=epochs)
+    except ContinuationError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return go_to(request, f"/experiments/{child.id}")
 
 
 @router.get("/experiments", response_class=HTMLResponse)

@@ -112,6 +112,8 @@ def experiment_detail(session: Session, experiment: Experiment) -> dict[str, Any
         "summary": visible_summary(experiment),
         "queue_position": queue_position(session=session, experiment=experiment),
         "cancel_requested": experiment.cancel_requested,
+        "parent_id": experiment.parent_id,
+        "parent_epoch": experiment.parent_epoch,
         "pause_requested": experiment.pause_control is not None,
         "started_at": experiment.started_at.isoformat() if experiment.started_at else None,
         "finished_at": experiment.finished_at.isoformat() if experiment.finished_at else None,

@@ -163,7 +163,8 @@ def test_missing_feature_column_fails_naming_it(exported: SimpleNamespace, tmp_p
 
 def test_zip_is_pickle_free_and_self_describing(exported: SimpleNamespace) -> None:
     with zipfile.ZipFile(io.BytesIO(exported.zip)) as archive:
-        assert sorted(archive.namelist()) == ["MODEL_CARD.md", "model.json", "predict.py", "weights.npz"]
+        assert sorted(archive.namelist()) == ["MODEL_CARD.md", "model.json", "model.onnx", "predict.py",
+                                                 "torch_model.py", "weights.npz"]
         document = json.loads(archive.read("model.json"))
         weights_bytes = archive.read("weights.npz")
     assert document["format"] == MODEL_FORMAT and document["task"] == exported.task
@@ -207,6 +208,8 @@ def test_model_card_names_the_data_and_how_to_run(exported: SimpleNamespace) -> 
     sizes = exported.outcome.split_sizes
     assert f"- Rows per split: train {sizes['train']}, validation {sizes['validation']}, test {sizes['test']}" in card
     assert '"seed": 0' in card and "| metric | train | validation | test |" in card
+    assert "`python torch_model.py new_rows.csv > predictions.csv`" in card
+    assert "`age` (float), `income` (float)" in card and "`city` (string)" in card and "`floor` (float)" in card
 
 
 def test_export_without_a_saved_model_says_so(tmp_path: Path) -> None:

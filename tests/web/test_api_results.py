@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -91,12 +92,29 @@ def test_epochs_and_model(client: TestClient, trained: int) -> None:
     assert {"model.json", "weights.npz", "predict.py", "MODEL_CARD.md"} <= names
 
 
+def test_model_onnx_predicts_as_the_api(client: TestClient, trained: int) -> None:
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency: `make install-dev`")
+    response = client.get(f"/api/experiments/{trained}/model.onnx")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    session = ort.InferenceSession(response.content, providers=["CPUExecutionProvider"])
+    assert {node.name: node.type for node in session.get_inputs()} == {"size": "tensor(float)",
+                                                                       "colour": "tensor(string)"}
+    rows = [{"size": 3, "colour": "red"}, {"size": 25, "colour": "purple"}, {"size": 20, "colour": ""}]
+    feeds = {"size": np.array([[r["size"]] for r in rows], dtype=np.float32),
+             "colour": np.array([[r["colour"]] for r in rows], dtype=object)}
+    labels, probabilities = session.run(["label", "probabilities"], feeds)
+    api = client.post(f"/api/experiments/{trained}/predict", json={"rows": [
+        {**row, "colour": row["colour"] or None} for row in rows]}).json()["predictions"]
+    assert list(labels) == [p["predicted"] for p in api]
+    np.testing.assert_allclose(probabilities[:, 0], [p["probability: =up"] for p in api], atol=1e-5)
+
+
 def test_unfinished_experiments_have_nothing_to_give(client: TestClient) -> None:
     upload = client.post("/api/datasets", files={"file": ("d.csv", io.BytesIO(CSV.encode()), "text/csv")})
     experiment_id = client.post(
         "/api/experiments", json={"dataset_id": upload.json()["id"], "label": "direction"}
     ).json()["id"]
-    for path in ("predictions.csv", "model"):
+    for path in ("predictions.csv", "model", "model.onnx"):
         response = client.get(f"/api/experiments/{experiment_id}/{path}")
         assert response.status_code == 409, path
         assert "queued" in response.json()["detail"] or "no saved model" in response.json()["detail"]
