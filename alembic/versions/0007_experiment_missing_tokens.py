@@ -17,10 +17,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('experiments', schema=None) as batch_op:
+    # The table keeps AUTOINCREMENT (0006) when SQLite's batch mode rebuilds it.
+    with op.batch_alter_table(
+        'experiments', schema=None, table_kwargs={'sqlite_autoincrement': True}
+    ) as batch_op:
         batch_op.add_column(sa.Column('missing_tokens', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('experiments', schema=None) as batch_op:
+    # The table keeps AUTOINCREMENT (0006) when SQLite's batch mode rebuilds it.
+    with op.batch_alter_table(
+        'experiments', schema=None, table_kwargs={'sqlite_autoincrement': True}
+    ) as batch_op:
         batch_op.drop_column('missing_tokens')

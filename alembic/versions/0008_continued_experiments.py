@@ -19,14 +19,20 @@ PARENT_FK = 'fk_experiments_parent_id_experiments'
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('experiments', schema=None) as batch_op:
+    # The table keeps AUTOINCREMENT (0006) when SQLite's batch mode rebuilds it.
+    with op.batch_alter_table(
+        'experiments', schema=None, table_kwargs={'sqlite_autoincrement': True}
+    ) as batch_op:
         batch_op.add_column(sa.Column('parent_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('parent_epoch', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(PARENT_FK, 'experiments', ['parent_id'], ['id'], ondelete='SET NULL')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('experiments', schema=None) as batch_op:
+    # The table keeps AUTOINCREMENT (0006) when SQLite's batch mode rebuilds it.
+    with op.batch_alter_table(
+        'experiments', schema=None, table_kwargs={'sqlite_autoincrement': True}
+    ) as batch_op:
         batch_op.drop_constraint(PARENT_FK, type_='foreignkey')
         batch_op.drop_column('parent_epoch')
         batch_op.drop_column('parent_id')
