@@ -55,11 +55,11 @@ def one(dataset_id: PathId, session: SessionDep) -> dict[str, Any]:
 
 
 @router.patch("/{dataset_id}", summary="Choose which tokens mean missing; returns the re-profiled dataset")
-async def patch(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+async def patch(dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, dataset_id)
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         raise HTTPException(422, 'Send a JSON object such as {"missing_tokens": ["NA", "?"]}.') from None
     if not isinstance(body, dict) or set(body) != {"missing_tokens"}:
         raise HTTPException(422, 'Send a JSON object with one field, "missing_tokens", a list of short texts.')

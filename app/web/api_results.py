@@ -100,7 +100,7 @@ def model_zip(experiment_id: PathId, session: SessionDep, settings: SettingsDep)
 
 
 @router.get("/{experiment_id}/model.onnx", summary="The model with its preprocessing as ONNX: one input per column")
-def model_onnx(experiment_id: int, session: SessionDep, settings: SettingsDep) -> Response:
+def model_onnx(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     directory = experiment_dir(settings.experiments_dir, experiment.id)
     try:

@@ -103,7 +103,7 @@ def restart(experiment_id: PathId, request: Request, session: SessionDep) -> Res
 
 @router.post("/experiments/{experiment_id}/continue")
 def continue_training(
-    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep,
     epochs: Annotated[int, Form(ge=1, le=MAX_EPOCHS)],
 ) -> Response:
     parent = experiment_or_404(session, experiment_id)

@@ -13,6 +13,7 @@ from app.web.api_inspection import inspection_of
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.experiment_pages import _context
 from app.web.htmx import render
+from app.web.ids import PathId
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +21,7 @@ ACTIONS = {"pause": request_pause, "resume": request_resume, "step": request_ste
 
 
 @router.get("/experiments/{experiment_id}/network", response_class=HTMLResponse)
-def network_page(experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def network_page(experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     context = _context(session, experiment_id)
     experiment = experiment_or_404(session, experiment_id)
     try:
@@ -43,15 +44,15 @@ def _control(request: Request, session: SessionDep, experiment_id: int, action: 
 
 
 @router.post("/experiments/{experiment_id}/pause", response_class=HTMLResponse)
-def pause(experiment_id: int, request: Request, session: SessionDep) -> Response:
+def pause(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     return _control(request, session, experiment_id, "pause")
 
 
 @router.post("/experiments/{experiment_id}/resume", response_class=HTMLResponse)
-def resume(experiment_id: int, request: Request, session: SessionDep) -> Response:
+def resume(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     return _control(request, session, experiment_id, "resume")
 
 
 @router.post("/experiments/{experiment_id}/step", response_class=HTMLResponse)
-def step(experiment_id: int, request: Request, session: SessionDep) -> Response:
+def step(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     return _control(request, session, experiment_id, "step")

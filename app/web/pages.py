@@ -69,7 +69,7 @@ def dataset_page(dataset_id: PathId, request: Request, session: SessionDep) -> H
 
 
 @router.post("/datasets/{dataset_id}/missing-tokens")
-async def missing_tokens(dataset_id: int, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
+async def missing_tokens(dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
     """The page form's twin of PATCH /api/datasets/{id}: tokens separated by commas."""
     dataset = dataset_or_404(session, dataset_id)
     text = str((await request.form()).get("missing_tokens") or "")
