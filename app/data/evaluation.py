@@ -2,7 +2,8 @@
 
 Scores use DESIGN.md's names (classification: accuracy, balanced_accuracy,
 f1_macro, roc_auc, log_loss, plus precision_macro and recall_macro; regression:
-r2, mae, rmse in the label's original units; classification adds the Brier score, brier). Everything returned is JSON-safe.
+r2, mae, rmse in the label's original units; classification adds the Brier score,
+brier). Everything returned is JSON-safe.
 """
 
 from __future__ import annotations
