@@ -16,6 +16,7 @@ from app.db.session import make_engine, make_session_factory
 from app.jobs.pool import make_executor
 from app.web import (
     api_datasets,
+    api_decisions,
     api_experiments,
     api_results,
     api_sweeps,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cross_validation_pages.api_router)
     app.include_router(events.router)
     app.include_router(api_results.router)
+    app.include_router(api_decisions.router)
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)

@@ -243,3 +243,12 @@ def interrupt_expired_leases(*, session: Session, now: datetime | None = None) -
     ).rowcount
     session.commit()
     return int(count or 0)
+
+
+def store_results(
+    *, session: Session, experiment: Experiment, metrics: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    """Replace a finished experiment's metrics and summary (a new decision threshold rescores them)."""
+    experiment.metrics = metrics
+    experiment.summary = summary
+    session.commit()
