@@ -22,6 +22,7 @@ from app.web import (
     api_sweeps,
     builder,
     cross_validation_pages,
+    decision_pages,
     events,
     experiment_pages,
     pages,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
     app.include_router(prediction_pages.router)
+    app.include_router(decision_pages.router)
     app.include_router(sweep_pages.router)
     app.include_router(cross_validation_pages.router)
     return app

@@ -41,6 +41,9 @@ def _context(session: SessionDep, experiment_id: int, split: str = "test") -> di
     }
 
 
+results_context = _context  # the results fragment's context, for routers that re-render it
+
+
 @router.get("/experiments/compare", response_class=HTMLResponse)
 def compare(request: Request, session: SessionDep, ids: Annotated[list[int], Query()] = []) -> HTMLResponse:  # noqa: B006
     """Two or more experiments side by side: curves overlaid, specs diffed, metrics in one table."""
