@@ -27,7 +27,8 @@ async def save_threshold(
     try:
         threshold = parse_threshold({"threshold": float(str(raw))})
     except (ThresholdError, ValueError) as exc:
-        raise HTTPException(422, str(exc) if isinstance(exc, ThresholdError) else "The threshold must be a number.") from exc
+        message = str(exc) if isinstance(exc, ThresholdError) else "The threshold must be a number."
+        raise HTTPException(422, message) from exc
     change_threshold(session, settings, experiment, threshold)
     return render(request, "_experiment_results.html", **results_context(session, experiment_id, split))
 
