@@ -28,7 +28,7 @@
     return +v.toPrecision(3) + "";
   }
 
-  // chart(container, {x: [lo, hi], y: [lo, hi], xLabel, yLabel, series: [{name, kind, points}], diagonal})
+  // chart(container, {x: [lo, hi], y: [lo, hi], xLabel, yLabel, series: [{name, kind, points}], diagonal, legend})
   function chart(container, spec) {
     container.replaceChildren();
     const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "plot", role: "presentation" }, container);
@@ -66,7 +66,7 @@
         });
       }
     });
-    if (spec.series.length > 1 || spec.series[0]?.name) {
+    if (spec.legend !== false && (spec.series.length > 1 || spec.series[0]?.name)) {
       const legend = document.createElement("p");
       legend.className = "plot-legend";
       spec.series.forEach((series, index) => {
@@ -137,7 +137,7 @@
     if (c && byId("calibration-chart")) {
       const points = c.bins.map((b) => [b.mean_predicted, b.observed]);
       chart(byId("calibration-chart"), { x: [0, 1], y: [0, 1], xLabel: "predicted probability", yLabel: "observed frequency",
-        diagonal: true, series: [{ name: "", kind: "line", points }, { name: "", kind: "points", points }] });
+        diagonal: true, legend: false, series: [{ name: "", kind: "line", points }, { name: "", kind: "points", points }] });
     }
     const p = plots.probability_histogram;
     if (p && byId("probability-chart")) {

@@ -24,7 +24,7 @@ from app.data.evaluation import classification_evaluation
 from app.data.metrics import json_safe
 from app.data.spreadsheet import neutralise_cell
 from app.jobs.artifacts import EVALUATION_FILE, PIPELINE_FILE, PREDICTIONS_FILE
-from app.jobs.diagnostics import constant_prediction_warning
+from app.jobs.diagnostics import class_imbalance_warning, constant_prediction_warning
 from app.jobs.pipeline import FittedPipeline
 
 SPLITS = ("train", "validation", "test")
@@ -66,14 +66,26 @@ def rescore(
         baseline["network"] = metrics["test"]
         baseline["verdict"] = verdict(pipeline.task, metrics["test"], baseline["models"],
                                       baseline.get("metric"), baseline.get("class_shares") or ())
-    y_test, p_test = splits["test"]
-    constant = constant_prediction_warning(pipeline.task, y_test, predicted_at(p_test, threshold), classes)
-    warnings = [w for w in summary.get("warnings") or [] if w["kind"] != "constant_prediction"]
-    summary["warnings"] = ([constant] if constant else []) + warnings
+    summary["warnings"] = _warnings_at(summary.get("warnings") or [], metrics, splits["test"], classes, threshold)
     pipeline.label_codec.threshold = threshold  # type: ignore[attr-defined]
     _replace(pipeline_path, json.dumps(pipeline.to_dict()))
     _rewrite_predictions(directory / PREDICTIONS_FILE, classes, threshold)
     return json_safe(metrics), json_safe(summary)
+
+
+def _warnings_at(
+    warnings: list[dict[str, str]], metrics: dict[str, Any], test: tuple[np.ndarray, np.ndarray],
+    classes: list[Any], threshold: float,
+) -> list[dict[str, str]]:
+    """The stored warnings, with those that depend on the decisions made again."""
+    y, probabilities = test
+    redone = [constant_prediction_warning("binary", y, predicted_at(probabilities, threshold), classes)]
+    if y.size:
+        counts = np.bincount(y, minlength=len(classes))
+        top = int(counts.argmax())
+        redone.append(class_imbalance_warning(metrics["test"], float(counts[top] / y.size), classes[top]))
+    kept = [w for w in warnings if w["kind"] not in ("constant_prediction", "class_imbalance")]
+    return [w for w in redone if w is not None] + kept
 
 
 def _replace(path: Path, text: str) -> None:

@@ -131,3 +131,14 @@ def test_largest_errors_of_a_split(client: TestClient, trained: int) -> None:
     assert set(errors[0]["inputs"]) == {"debt", "note"} and 0 <= errors[0]["probability"] <= 1
     assert client.get(f"/api/experiments/{trained}/errors?split=everything").status_code == 422
     assert client.get(f"/api/experiments/{trained}/errors?limit=0").status_code == 422
+
+
+def test_warnings_that_depend_on_the_threshold_follow_it(client: TestClient, trained: int) -> None:
+    response = client.put(f"/api/experiments/{trained}/threshold", json={"threshold": 0.01})
+    assert response.status_code == 200
+    warnings = client.get(f"/api/experiments/{trained}").json()["summary"]["warnings"]
+    constant = [w["message"] for w in warnings if w["kind"] == "constant_prediction"]
+    assert len(constant) == 1 and 'predicts "good" for' in constant[0]  # everything is "good" from 0.01 on
+    client.put(f"/api/experiments/{trained}/threshold", json={"threshold": 0.5})
+    warnings = client.get(f"/api/experiments/{trained}").json()["summary"]["warnings"]
+    assert len([w for w in warnings if w["kind"] == "class_imbalance"]) <= 1
