@@ -26,7 +26,7 @@ from app.data.judging import IN_POINTS, TITLES
 from app.data.metrics import classification_scores, regression_scores
 
 BOOTSTRAP_RESAMPLES = 200
-BOOTSTRAP_MAX_ROWS = 20_000
+BOOTSTRAP_MAX_ROWS = 5_000
 DISAGREEMENT_SIGMAS = 3.0
 DISAGREEMENT_MIN_GAP = 0.02
 DOMINANT_SHARE = 0.5

@@ -25,6 +25,13 @@ def layerlab_version() -> str:
         return "unknown (not installed)"
 
 
+def _threshold_lines(label: dict[str, Any]) -> list[str]:
+    if "threshold" not in label:
+        return []
+    return ["", f"Decision threshold: predicts **{label['classes'][1]}** when its probability is at least "
+            f"{label['threshold']:.2f} (the metrics above are at this threshold)."]
+
+
 def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
     """The card, from the experiment's row and the zip's model.json."""
     dataset = experiment.dataset
@@ -53,6 +60,7 @@ def model_card(experiment: Experiment, document: dict[str, Any]) -> str:
         *_metrics_table(experiment.metrics or {}),
         "",
         f"Best epoch (lowest validation loss; its weights are the ones saved): {experiment.best_epoch}.",
+        *_threshold_lines(label),
         "",
         "## Network",
         "",
