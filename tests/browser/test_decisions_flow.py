@@ -1,15 +1,22 @@
 """The results page's decisions and doubts in a browser: the threshold slider driven from
-the keyboard redraws the confusion matrix, and the largest-errors table follows its select."""
+the keyboard redraws the confusion matrix, and the largest-errors table follows its select.
+
+The experiment is trained in the test's process before the page opens (the server runs no
+workers): this test is about the finished results, not about live training.
+"""
 
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 import httpx2
 import numpy as np
-import pytest
 from playwright.sync_api import Page, expect
+
+from app.db.session import make_engine, make_session_factory
+from app.jobs.worker import WorkerContext, run_next
 
 
 def _loans_csv(n: int = 600) -> str:
@@ -21,15 +28,22 @@ def _loans_csv(n: int = 600) -> str:
     )
 
 
-@pytest.mark.workers(1)
+def _train_queued(live_server: Any) -> None:
+    engine = make_engine(live_server.settings.resolved_database_url)
+    context = WorkerContext(live_server.settings, make_session_factory(engine), "test-worker", threading.Event())
+    while run_next(context) is not None:
+        pass
+    engine.dispose()
+
+
 def test_threshold_slider_and_largest_errors(page: Page, live_server: Any, screenshot: Any) -> None:
     api = httpx2.Client(base_url=live_server.url, timeout=30)
     upload = api.post("/api/datasets", files={"file": ("loans.csv", io.BytesIO(_loans_csv().encode()), "text/csv")})
     spec = {"dataset_id": upload.json()["id"], "label": "status",
             "training": {"epochs": 15, "learning_rate": 0.02, "early_stopping_patience": None}}
     experiment_id = api.post("/api/experiments", json=spec).json()["id"]
-    page.goto(f"{live_server.url}/experiments/{experiment_id}")
-    expect(page.locator(".badge-completed")).to_be_visible(timeout=120_000)
+    _train_queued(live_server)
+    assert api.get(f"/api/experiments/{experiment_id}").json()["status"] == "completed"
 
     # Start just below a threshold where a test row changes side, so one step must show.
     counts = api.get(f"/api/experiments/{experiment_id}").json()["summary"]["decision"]["splits"]["test"]
@@ -38,6 +52,7 @@ def test_threshold_slider_and_largest_errors(page: Page, live_server: Any, scree
     start = round((step + 1) / 100, 2)
     assert api.put(f"/api/experiments/{experiment_id}/threshold", json={"threshold": start}).status_code == 200
     page.goto(f"{live_server.url}/experiments/{experiment_id}")
+    expect(page.locator(".badge-completed")).to_be_visible()
     slider = page.locator("#threshold-slider")
     expect(slider).to_have_value(f"{start:.2f}")
     predicted_good = page.locator('[data-cell="1-1"] .cell-count')
