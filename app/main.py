@@ -18,6 +18,7 @@ from app.web import (
     api_datasets,
     api_decisions,
     api_experiments,
+    api_inspection,
     api_results,
     api_sweeps,
     builder,
@@ -25,6 +26,7 @@ from app.web import (
     decision_pages,
     events,
     experiment_pages,
+    network_pages,
     pages,
     prediction_pages,
     sweep_pages,
@@ -74,11 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(api_results.router)
     app.include_router(api_decisions.router)
+    app.include_router(api_inspection.router)
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
     app.include_router(prediction_pages.router)
     app.include_router(decision_pages.router)
+    app.include_router(network_pages.router)
     app.include_router(sweep_pages.router)
     app.include_router(cross_validation_pages.router)
     return app
