@@ -112,7 +112,9 @@
         if (state.status === "completed") bar.value = bar.max;
       }
       htmx.ajax("GET", live.dataset.panelUrl, { target: "#experiment-panel", swap: "outerHTML" });
-      if (finished) htmx.ajax("GET", live.dataset.resultsUrl, { target: "#experiment-results", swap: "outerHTML" });
+      // Results rendered with the page stay: re-rendering them would undo a moved threshold slider.
+      const shown = document.querySelector("#experiment-results .details-grid");
+      if (finished && !shown) htmx.ajax("GET", live.dataset.resultsUrl, { target: "#experiment-results", swap: "outerHTML" });
       redraw();
     });
   }

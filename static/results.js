@@ -28,7 +28,7 @@
     return +v.toPrecision(3) + "";
   }
 
-  // chart(container, {x: [lo, hi], y: [lo, hi], xLabel, yLabel, series: [{name, kind, points}], diagonal})
+  // chart(container, {x: [lo, hi], y: [lo, hi], xLabel, yLabel, series: [{name, kind, points}], diagonal, legend})
   function chart(container, spec) {
     container.replaceChildren();
     const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "plot", role: "presentation" }, container);
@@ -66,7 +66,7 @@
         });
       }
     });
-    if (spec.series.length > 1 || spec.series[0]?.name) {
+    if (spec.legend !== false && (spec.series.length > 1 || spec.series[0]?.name)) {
       const legend = document.createElement("p");
       legend.className = "plot-legend";
       spec.series.forEach((series, index) => {
@@ -92,6 +92,25 @@
     return { name, kind: "bars", points: counts.map((c, i) => [edges[i], edges[i + 1], c]) };
   }
 
+  // The ROC and PR curves of the class picked in #curve-class (all of them without it).
+  function drawCurves(details) {
+    const byId = (id) => document.getElementById(id);
+    const select = byId("curve-class");
+    const pick = (curves) => {
+      const chosen = select ? curves.filter((c) => String(c.class) === select.value) : curves;
+      return chosen.length ? chosen : curves;
+    };
+    document.querySelectorAll(".curve-score").forEach((node) => { node.hidden = !!select && node.dataset.curve !== select.value; });
+    if (byId("roc-chart") && details.roc) {
+      chart(byId("roc-chart"), { x: [0, 1], y: [0, 1], xLabel: "false positive rate", yLabel: "true positive rate", diagonal: true,
+        series: pick(details.roc).map((c) => ({ name: String(c.class), kind: "line", points: c.fpr.map((x, i) => [x, c.tpr[i]]) })) });
+    }
+    if (byId("pr-chart") && details.pr) {
+      chart(byId("pr-chart"), { x: [0, 1], y: [0, 1.02], xLabel: "recall", yLabel: "precision",
+        series: pick(details.pr).map((c) => ({ name: String(c.class), kind: "line", points: c.recall.map((x, i) => [x, c.precision[i]]) })) });
+    }
+  }
+
   function draw(details, plots, task) {
     const byId = (id) => document.getElementById(id);
     if (task === "regression") {
@@ -108,13 +127,17 @@
       }
       return;
     }
-    if (byId("roc-chart") && details.roc) {
-      chart(byId("roc-chart"), { x: [0, 1], y: [0, 1], xLabel: "false positive rate", yLabel: "true positive rate", diagonal: true,
-        series: details.roc.map((c) => ({ name: String(c.class), kind: "line", points: c.fpr.map((x, i) => [x, c.tpr[i]]) })) });
+    drawCurves(details);
+    const select = byId("curve-class");
+    if (select && !select.dataset.ready) {
+      select.dataset.ready = "yes";
+      select.addEventListener("change", () => drawCurves(details));
     }
-    if (byId("pr-chart") && details.pr) {
-      chart(byId("pr-chart"), { x: [0, 1], y: [0, 1.02], xLabel: "recall", yLabel: "precision",
-        series: details.pr.map((c) => ({ name: String(c.class), kind: "line", points: c.recall.map((x, i) => [x, c.precision[i]]) })) });
+    const c = plots.calibration;
+    if (c && byId("calibration-chart")) {
+      const points = c.bins.map((b) => [b.mean_predicted, b.observed]);
+      chart(byId("calibration-chart"), { x: [0, 1], y: [0, 1], xLabel: "predicted probability", yLabel: "observed frequency",
+        diagonal: true, legend: false, series: [{ name: "", kind: "line", points }, { name: "", kind: "points", points }] });
     }
     const p = plots.probability_histogram;
     if (p && byId("probability-chart")) {

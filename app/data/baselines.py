@@ -18,6 +18,16 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from app.data.judging import (
+    HEADLINE,
+    IN_POINTS,
+    better,
+    class_shares,
+    is_imbalanced,
+    judging_metric,
+    shares_phrase,
+)
+from app.data.judging import TITLES as METRIC_TITLES
 from app.data.metrics import classification_scores, json_safe, regression_scores
 
 MAX_BASELINE_TRAIN_ROWS = 20_000
@@ -29,6 +39,7 @@ TIE_R2 = 0.01
 TITLES = {
     "majority_class": "the majority class",
     "logistic_regression": "logistic regression",
+    "weighted_logistic_regression": "weighted logistic regression",
     "training_mean": "the training mean",
     "ridge_regression": "ridge regression",
 }
@@ -66,22 +77,26 @@ def majority_class_baseline(
 
 def logistic_regression_baseline(
     X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
-    n_classes: int, seed: int = 0,
+    n_classes: int, seed: int = 0, weighted: bool = False,
 ) -> dict[str, Any]:
-    """Multinomial logistic regression; its metrics are None when training has one class."""
+    """Multinomial logistic regression; its metrics are None when training has one class.
+
+    weighted: loss weights inverse to class frequency, the fair rival on imbalanced classes.
+    """
     rows = _training_sample(len(X_train), seed)
     X, y = _finite(X_train)[rows], np.asarray(y_train, dtype=np.int64)[rows]
+    name = "weighted_logistic_regression" if weighted else "logistic_regression"
     if np.unique(y).size < 2 or len(y_test) == 0:
-        return _entry("logistic_regression", classification_scores(y_test[:0], np.zeros((0, n_classes))),
+        return _entry(name, classification_scores(y_test[:0], np.zeros((0, n_classes))),
                       int(rows.size), sampled=bool(rows.size < len(X_train)))
-    model = LogisticRegression(max_iter=LOGISTIC_MAX_ITER)
+    model = LogisticRegression(max_iter=LOGISTIC_MAX_ITER, class_weight="balanced" if weighted else None)
     with warnings.catch_warnings():
         # Not converging in LOGISTIC_MAX_ITER steps still leaves a fair baseline.
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     probabilities = np.zeros((len(y_test), n_classes))
     probabilities[:, model.classes_] = model.predict_proba(_finite(X_test))  # classes missing in train: 0
-    return _entry("logistic_regression", classification_scores(y_test, probabilities), int(rows.size),
+    return _entry(name, classification_scores(y_test, probabilities), int(rows.size),
                   sampled=bool(rows.size < len(X_train)))
 
 
@@ -105,40 +120,42 @@ def ridge_regression_baseline(
                   sampled=bool(rows.size < len(X_train)))
 
 
-def _headline_of(task: str) -> str:
-    return "r2" if task == "regression" else "accuracy"
-
-
 def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def verdict(task: str, network_metrics: Mapping[str, float | None], models: Sequence[Mapping[str, Any]]) -> str:
-    """One sentence comparing the network's test headline with the best baseline's."""
-    headline = _headline_of(task)
-    network = network_metrics.get(headline)
-    scored = [m for m in models if m["metrics"].get(headline) is not None]
+def verdict(
+    task: str,
+    network_metrics: Mapping[str, float | None],
+    models: Sequence[Mapping[str, Any]],
+    metric: str | None = None,
+    shares: Sequence[float] = (),
+) -> str:
+    """One sentence comparing the network with the best baseline on `metric` (the task's
+    headline if None), which it names; imbalanced classes are named with their shares."""
+    metric = metric or HEADLINE[task]
+    name = METRIC_TITLES[metric]
+    context = f" ({shares_phrase(shares)})" if metric == "balanced_accuracy" and is_imbalanced(shares) else ""
+    opening = f"On {name}{context}, "
+    network = network_metrics.get(metric)
+    scored = [m for m in models if m["metrics"].get(metric) is not None]
     if network is None or not scored:
-        name = "R²" if headline == "r2" else "accuracy"
         return f"No comparison with a simpler model: the {name} on the test split is undefined."
-    best = max(scored, key=lambda m: m["metrics"][headline])
-    theirs, title = float(best["metrics"][headline]), best["title"]
-    gap = float(network) - theirs
-    if headline == "accuracy":
-        points = f"{abs(gap) * 100:.1f} points of accuracy on the test split"
-        if abs(gap) < TIE_ACCURACY:
-            return (f"{_capitalized(title)} does as well as the network (within 0.5 points of accuracy "
-                    "on the test split): a simpler model would do.")
-        if gap > 0:
-            return f"The network beats {title} by {points}."
-        return f"{_capitalized(title)} beats the network by {points}: a simpler model would do better."
-    scores = f"R² {network:.2f} against {theirs:.2f} for {title}"
-    if abs(gap) < TIE_R2:
-        return (f"{_capitalized(title)} does as well as the network on the test split ({scores}): "
-                "a simpler model would do.")
+    best = max(scored, key=lambda m: better(metric, float(m["metrics"][metric]), 0.0))
+    theirs, title = float(best["metrics"][metric]), best["title"]
+    gap = better(metric, float(network), theirs)
+    if metric in IN_POINTS:
+        tie, amount = TIE_ACCURACY, f" by {abs(gap) * 100:.1f} points on the test split"
+        scores = ""
+    else:
+        tie, amount = TIE_R2 if metric == "r2" else 0.0, " on the test split"
+        scores = f": {network:.3g} against {theirs:.3g}"
+    if abs(gap) < tie or gap == 0:
+        within = "within 0.5 points" if metric in IN_POINTS else f"{network:.3g} against {theirs:.3g}"
+        return f"{opening}{title} does as well as the network ({within} on the test split): a simpler model would do."
     if gap > 0:
-        return f"The network beats {title} on the test split: {scores}."
-    return f"{_capitalized(title)} beats the network on the test split ({scores}): a simpler model would do better."
+        return f"{opening}the network beats {title}{amount}{scores}."
+    return f"{opening}{title} beats the network{amount}{scores}: a simpler model would do better."
 
 
 def compare_with_baselines(
@@ -150,28 +167,37 @@ def compare_with_baselines(
     network_test_metrics: Mapping[str, float | None],
     class_names: Sequence[Any] = (),
     seed: int = 0,
+    chosen_metric: str | None = None,
 ) -> dict[str, Any]:
     """Both baselines for the task, the best one's name and the verdict. JSON-safe.
 
     y: class indices (n,) for classification, values (n,) in the label's units for regression.
+    The verdict ranks on judging.judging_metric: balanced accuracy when the training
+    classes are imbalanced (and then the logistic regression is class-weighted), else
+    chosen_metric when it is a metric of the task, else the headline.
     """
+    shares: list[float] = []
     if task == "regression":
         models = [training_mean_baseline(y_train, y_test),
                   ridge_regression_baseline(X_train, y_train, X_test, y_test, seed)]
     else:
         y_train = np.asarray(y_train, dtype=np.int64).reshape(-1)
         y_test = np.asarray(y_test, dtype=np.int64).reshape(-1)
+        shares = class_shares(y_train, len(class_names))
         models = [majority_class_baseline(y_train, y_test, class_names),
-                  logistic_regression_baseline(X_train, y_train, X_test, y_test, len(class_names), seed)]
-    headline = _headline_of(task)
-    scored = [m for m in models if m["metrics"].get(headline) is not None]
-    best = max(scored, key=lambda m: m["metrics"][headline])["name"] if scored else None
+                  logistic_regression_baseline(X_train, y_train, X_test, y_test, len(class_names), seed,
+                                               weighted=is_imbalanced(shares))]
+    metric = judging_metric(task, shares, chosen_metric)
+    scored = [m for m in models if m["metrics"].get(metric) is not None]
+    best = max(scored, key=lambda m: better(metric, m["metrics"][metric], 0.0))["name"] if scored else None
     return json_safe({
         "split": "test",
-        "headline": headline,
+        "headline": HEADLINE[task],
+        "metric": metric,
+        "class_shares": shares,
         "network": dict(network_test_metrics),
         "models": models,
         "best": best,
-        "verdict": verdict(task, network_test_metrics, models),
+        "verdict": verdict(task, network_test_metrics, models, metric, shares),
         "max_train_rows": MAX_BASELINE_TRAIN_ROWS,
     })

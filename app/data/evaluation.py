@@ -2,7 +2,8 @@
 
 Scores use DESIGN.md's names (classification: accuracy, balanced_accuracy,
 f1_macro, roc_auc, log_loss, plus precision_macro and recall_macro; regression:
-r2, mae, rmse in the label's original units). Everything returned is JSON-safe.
+r2, mae, rmse in the label's original units; classification adds the Brier score,
+brier). Everything returned is JSON-safe.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from app.data.calibration import brier_score
 from app.data.metrics import (
     classification_scores,
     confusion,
@@ -24,17 +26,28 @@ from app.data.metrics import (
 
 
 def classification_evaluation(
-    y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]
+    y: np.ndarray,
+    probabilities: np.ndarray,
+    class_names: Sequence[Any],
+    threshold: float | None = None,
+    minority_class: Any = None,
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
-    """(scores, details) for class indices y (n,) and probabilities (n, n_classes)."""
+    """(scores, details) for class indices y (n,) and probabilities (n, n_classes).
+
+    threshold: binary only, see decisions.py. minority_class: the class whose ROC and PR
+    curves the page shows first (the rarest in the training rows); the last class if None.
+    """
     details = {
         "classes": list(class_names),
-        "confusion_matrix": confusion(y, probabilities),
-        "per_class": per_class_scores(y, probabilities, class_names),
+        "confusion_matrix": confusion(y, probabilities, threshold),
+        "per_class": per_class_scores(y, probabilities, class_names, threshold),
         "roc": roc_curves(y, probabilities, class_names),
         "pr": pr_curves(y, probabilities, class_names),
+        "curve_class": minority_class if minority_class is not None else list(class_names)[-1],
     }
-    return classification_scores(y, probabilities), details
+    scores = classification_scores(y, probabilities, threshold)
+    scores["brier"] = brier_score(y, probabilities)
+    return scores, details
 
 
 def regression_evaluation(

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
+from app.data.decisions import predicted_at
+
 MAX_CURVE_POINTS = 101
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("r2", "mae", "rmse")
@@ -66,12 +68,17 @@ def _roc_auc(y: np.ndarray, probabilities: np.ndarray) -> float | None:
     return _quietly(skm.roc_auc_score, y, probabilities, multi_class="ovr", average="macro")
 
 
-def classification_scores(y: np.ndarray, probabilities: np.ndarray) -> dict[str, float | None]:
-    """accuracy, balanced_accuracy, f1_macro, precision_macro, recall_macro, roc_auc, log_loss."""
+def classification_scores(
+    y: np.ndarray, probabilities: np.ndarray, threshold: float | None = None
+) -> dict[str, float | None]:
+    """accuracy, balanced_accuracy, f1_macro, precision_macro, recall_macro, roc_auc, log_loss.
+
+    threshold (binary only): the positive class is predicted from that probability on.
+    """
     y = np.asarray(y, dtype=np.int64)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     labels = list(range(probabilities.shape[1]))
-    predicted = probabilities.argmax(axis=1)
+    predicted = predicted_at(probabilities, threshold)
     if y.size == 0:
         return dict.fromkeys(CLASSIFICATION_METRICS + ("precision_macro", "recall_macro"))
     precision, recall, f1, _ = skm.precision_recall_fscore_support(
@@ -90,11 +97,11 @@ def classification_scores(y: np.ndarray, probabilities: np.ndarray) -> dict[str,
 
 
 def per_class_scores(
-    y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]
+    y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any], threshold: float | None = None
 ) -> list[dict[str, Any]]:
     """Per class: its name, precision, recall, f1 and support (rows of that class)."""
     labels = list(range(len(class_names)))
-    predicted = np.asarray(probabilities).argmax(axis=1)
+    predicted = predicted_at(probabilities, threshold)
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y, predicted, labels=labels, zero_division=0
     )
@@ -104,10 +111,10 @@ def per_class_scores(
     ]
 
 
-def confusion(y: np.ndarray, probabilities: np.ndarray) -> list[list[int]]:
+def confusion(y: np.ndarray, probabilities: np.ndarray, threshold: float | None = None) -> list[list[int]]:
     """Counts, shape (n_classes, n_classes): row = actual class, column = predicted class."""
     labels = list(range(np.asarray(probabilities).shape[1]))
-    predicted = np.asarray(probabilities).argmax(axis=1)
+    predicted = predicted_at(probabilities, threshold)
     return skm.confusion_matrix(y, predicted, labels=labels).tolist()
 
 
@@ -119,16 +126,15 @@ def downsample(n: int, max_points: int = MAX_CURVE_POINTS) -> np.ndarray:
 
 
 def _one_vs_rest(y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]) -> list:
-    """(class name, is-that-class (n,), its probability (n,)) per curve to draw."""
-    if len(class_names) == 2:  # one curve, for the positive class
-        return [(class_names[1], y == 1, probabilities[:, 1])]
+    """(class name, is-that-class (n,), its probability (n,)) per curve to draw: one per
+    class, binary included, so that the page can show the rarer class's curve."""
     return [(name, y == i, probabilities[:, i]) for i, name in enumerate(class_names)]
 
 
 def roc_curves(
     y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]
 ) -> list[dict[str, Any]]:
-    """Per class (one for binary): {"class", "fpr", "tpr", "auc"}; [] if undefined."""
+    """Per class: {"class", "fpr", "tpr", "auc"}; a class absent from y (or alone in it) has none."""
     curves = []
     for name, positive, score in _one_vs_rest(np.asarray(y), np.asarray(probabilities), class_names):
         if positive.all() or not positive.any():
@@ -143,7 +149,7 @@ def roc_curves(
 def pr_curves(
     y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]
 ) -> list[dict[str, Any]]:
-    """Per class (one for binary): {"class", "recall", "precision", "average_precision"}."""
+    """Per class: {"class", "recall", "precision", "average_precision"}."""
     curves = []
     for name, positive, score in _one_vs_rest(np.asarray(y), np.asarray(probabilities), class_names):
         if not positive.any():

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from app.data.calibration import reliability
 from app.data.metrics import json_safe
 
 PROBABILITY_BINS = 20
@@ -95,7 +96,8 @@ def error_by_range(actual: np.ndarray, predicted: np.ndarray, n_ranges: int = LA
 
 
 def classification_plots(y: np.ndarray, probabilities: np.ndarray, class_names: Sequence[Any]) -> dict[str, Any]:
-    return {"probability_histogram": probability_histogram(y, probabilities, class_names)}
+    return {"probability_histogram": probability_histogram(y, probabilities, class_names),
+            "calibration": reliability(y, probabilities, class_names)}
 
 
 def regression_plots(actual: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
+from app.data.decisions import DEFAULT_THRESHOLD, predicted_at
 from app.data.encoders import OrdinalEncoder, as_numbers
 from app.data.imputation import as_series
 
@@ -143,9 +144,27 @@ class _ClassCodec(LabelCodec):
 
 
 class BinaryLabelCodec(_ClassCodec):
-    """The second class in sorted order (True, "yes", 1) is the positive one."""
+    """The second class in sorted order (True, "yes", 1) is the positive one; it is
+    predicted when its probability is at least `threshold` (see data/decisions.py)."""
 
     task = "binary"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threshold = DEFAULT_THRESHOLD
+
+    def decode(self, outputs: np.ndarray) -> np.ndarray:
+        index = predicted_at(self.probabilities(outputs), self.threshold)
+        return np.array(self.classes, dtype=object)[index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "threshold": self.threshold}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        codec = super().from_dict(data)
+        codec.threshold = float(data.get("threshold", DEFAULT_THRESHOLD))
+        return codec
 
     def encode(self, values: Any) -> np.ndarray:
         return (self.indices(values) == 1).astype(np.float32).reshape(-1, 1)

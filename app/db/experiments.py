@@ -393,3 +393,12 @@ def running_instances(*, session: Session) -> set[str]:
         Experiment.status.in_(Status.LEASED), Experiment.instance_id.is_not(None)
     )
     return {instance_id for instance_id in session.scalars(running) if instance_id is not None}
+
+
+def store_results(
+    *, session: Session, experiment: Experiment, metrics: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    """Replace a finished experiment's metrics and summary (a new decision threshold rescores them)."""
+    experiment.metrics = metrics
+    experiment.summary = summary
+    session.commit()

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from app.data.spreadsheet import spreadsheet_safe
@@ -17,6 +18,8 @@ from app.jobs.pipeline import ExperimentOutcome
 PIPELINE_FILE = "pipeline.json"
 PREDICTIONS_FILE = "predictions.csv"
 START_DIR = "start"  # a continued experiment's starting point (see continuation), kept across runs
+LARGEST_ERRORS_FILE = "largest_errors.json"
+EVALUATION_FILE = "evaluation.npz"  # classification: class indices and probabilities per split
 
 
 def export_predictions(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -38,5 +41,8 @@ def save_outcome(directory: Path, outcome: ExperimentOutcome) -> None:
         shutil.copytree(directory / START_DIR, staging / START_DIR)
     (staging / PIPELINE_FILE).write_text(json.dumps(outcome.pipeline.to_dict()))
     export_predictions(outcome.predictions).to_csv(staging / PREDICTIONS_FILE, index=False)
+    (staging / LARGEST_ERRORS_FILE).write_text(json.dumps(outcome.largest_errors, allow_nan=False))
+    if outcome.evaluation:
+        np.savez_compressed(staging / EVALUATION_FILE, **outcome.evaluation)
     shutil.rmtree(directory, ignore_errors=True)
     staging.rename(directory)

@@ -81,9 +81,10 @@ def constant_prediction_warning(
         return None
     name = class_names[top] if top < len(class_names) else top
     return _warning("constant_prediction", (
-        f"The network predicts \"{name}\" for {counts[top] / predicted.size:.0%} of the test rows, "
-        "though the test rows hold other classes too: it has learned to ignore the features. Try a "
-        "higher learning rate, more epochs, less dropout or weight decay, or more rows of the rarer classes."))
+        f"The network predicts \"{name}\" for {counts[top]:,} of the {predicted.size:,} test rows "
+        f"({counts[top] / predicted.size:.0%}), though the test rows hold other classes too: it has learned "
+        "to ignore the features. Move the decision threshold, or try a higher learning rate, more epochs, "
+        "less dropout or weight decay, or more rows of the rarer classes."))
 
 
 def class_imbalance_warning(

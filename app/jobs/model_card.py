@@ -26,6 +26,13 @@ def layerlab_version() -> str:
         return "unknown (not installed)"
 
 
+def _threshold_lines(label: dict[str, Any]) -> list[str]:
+    if "threshold" not in label:
+        return []
+    return ["", f"Decision threshold: predicts **{label['classes'][1]}** when its probability is at least "
+            f"{label['threshold']:.2f} (the metrics above are at this threshold)."]
+
+
 def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str] | None = None) -> str:
     """The card, from the experiment's row and the zip's model.json; `notes` go under the files."""
     dataset = experiment.dataset
@@ -55,6 +62,7 @@ def model_card(experiment: Experiment, document: dict[str, Any], notes: list[str
         "",
         _kept_epoch_line(experiment),
         *_lineage(experiment),
+        *_threshold_lines(label),
         "",
         "## Network",
         "",

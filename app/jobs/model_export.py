@@ -15,7 +15,8 @@ internal formats may change without breaking downloaded models:
 
     format             "layerlab-model/1"
     task               "binary" | "multiclass" | "regression"
-    label              {name, classes (classification; binary: the second is positive)
+    label              {name, classes (classification; binary: the second is positive,
+                        predicted when its probability is at least `threshold`)
                         | mean, std, units (regression: value = output * std + mean)}
     features           in input order: {name, encoder, kind ("number" | "category"),
                         shift, scale (affine encoders: (x - shift) / scale)
@@ -162,6 +163,8 @@ def _label(pipeline: FittedPipeline) -> dict[str, Any]:
         data = codec.to_dict()
         return {"name": pipeline.label, "mean": data["mean"], "std": data["std"],
                 "units": f'those of the column "{pipeline.label}"'}
+    if pipeline.task == "binary":
+        return {"name": pipeline.label, "classes": codec.classes, "threshold": codec.threshold}  # type: ignore[attr-defined]
     return {"name": pipeline.label, "classes": codec.classes}
 
 

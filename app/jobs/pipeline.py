@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from app.data.baselines import compare_with_baselines
+from app.data.decisions import THRESHOLD_GRID, ThresholdChoice, choose_threshold, predicted_at, threshold_counts
 from app.data.encoders import default_encoder
 from app.data.evaluation import (
     classification_evaluation,
@@ -24,12 +25,21 @@ from app.data.evaluation import (
     score_for_importance,
 )
 from app.data.importance import permutation_importance
+from app.data.judging import class_shares
+from app.data.largest_errors import error_entries
+from app.data.metrics import json_safe
 from app.data.plots import classification_plots, regression_plots
 from app.data.splits import SplitIndices, quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
 from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, resolve_task
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
 from app.jobs.diagnostics import find_warnings
+from app.jobs.doubts import (
+    SplitData,
+    dominant_rows_warning,
+    outlier_prediction_warning,
+    split_disagreement_warning,
+)
 from app.specs import ExperimentSpec
 
 if TYPE_CHECKING:
@@ -248,6 +258,14 @@ class ExperimentOutcome:
     baseline: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, str]] = field(default_factory=list)
     plots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Binary: the decision threshold and the counts behind the results page's slider
+    # (decision_summary); {} otherwise.
+    decision: dict[str, Any] = field(default_factory=dict)
+    # Per split, the worst rows with their inputs (data/largest_errors.py).
+    largest_errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Classification: "<split>_y" class indices (n,) and "<split>_probabilities" (n, k),
+    # kept so that a new threshold can be scored without the data.
+    evaluation: dict[str, np.ndarray] = field(default_factory=dict)
 
     def history(self) -> list[dict[str, Any]]:
         return [vars(report).copy() for report in self.training.history]
@@ -266,14 +284,33 @@ def training_config(spec: ExperimentSpec) -> TrainingConfig:
     return TrainingConfig(**spec.training.model_dump())
 
 
+def decision_threshold(pipeline: FittedPipeline) -> float | None:
+    """The binary threshold the pipeline decides at; None for other tasks."""
+    return getattr(pipeline.label_codec, "threshold", None) if pipeline.task == "binary" else None
+
+
 def _evaluate(
-    pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray
+    pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray, minority_class: Any = None
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
     codec = pipeline.label_codec
     if pipeline.task == "regression":
         return regression_evaluation(codec.decode(target), codec.decode(outputs))
-    indices = np.asarray(target).reshape(len(outputs), -1)[:, 0].astype(np.int64)
-    return classification_evaluation(indices, codec.probabilities(outputs), codec.classes)  # type: ignore[arg-type]
+    return classification_evaluation(
+        _class_indices(target), codec.probabilities(outputs), codec.classes,  # type: ignore[arg-type]
+        threshold=decision_threshold(pipeline), minority_class=minority_class,
+    )
+
+
+def _class_indices(target: np.ndarray) -> np.ndarray:
+    return np.asarray(target).reshape(len(target), -1)[:, 0].astype(np.int64)
+
+
+def with_inputs(decoded: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
+    """The input columns after "row": a column named like one of ours gets " (input)"."""
+    taken = set(decoded.columns)
+    renamed = inputs.rename(columns={name: f"{name} (input)" for name in inputs.columns if name in taken})
+    renamed = renamed.reset_index(drop=True)
+    return pd.concat([decoded[["row"]], renamed, decoded.drop(columns="row")], axis=1)
 
 
 def _actual(pipeline: FittedPipeline, labels: pd.Series) -> np.ndarray:
@@ -300,8 +337,22 @@ def _decoded(pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray, 
         return _Decoded(_actual(pipeline, labels), codec.decode(outputs), None)
     probabilities = codec.probabilities(outputs)
     assert probabilities is not None
-    indices = np.asarray(target).reshape(len(outputs), -1)[:, 0].astype(np.int64)
-    return _Decoded(indices, probabilities.argmax(axis=1), probabilities)
+    return _Decoded(_class_indices(target), predicted_at(probabilities, decision_threshold(pipeline)), probabilities)
+
+
+def decision_summary(
+    pipeline: FittedPipeline, choice: ThresholdChoice, splits: Mapping[str, _Decoded]
+) -> dict[str, Any]:
+    """The threshold, how it was chosen, and per split the rows predicted positive at
+    every threshold of the grid (decisions.threshold_counts)."""
+    negative, positive = pipeline.label_codec.classes
+    return json_safe({
+        "threshold": decision_threshold(pipeline), "chosen": choice.threshold, "metric": choice.metric,
+        "score": choice.score, "reason": choice.reason, "positive": positive, "negative": negative,
+        "grid": THRESHOLD_GRID,
+        "splits": {name: threshold_counts(split.actual, split.probabilities[:, 1])  # type: ignore[index]
+                   for name, split in splits.items()},
+    })
 
 
 def _plots(pipeline: FittedPipeline, split: _Decoded) -> dict[str, Any]:
@@ -340,25 +391,44 @@ def run_experiment(
         metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
         resume=start.checkpoint if start else None,
     )
+    choice = None
+    if pipeline.task == "binary":  # decide where "positive" starts before anything is scored
+        validation_outputs = net.predict(prepared.X["validation"])
+        positive = pipeline.label_codec.probabilities(validation_outputs)[:, 1]  # type: ignore[index]
+        choice = choose_threshold(_class_indices(prepared.y["validation"]), positive)
+        pipeline.label_codec.threshold = choice.threshold  # type: ignore[attr-defined]
+    minority = None
+    if pipeline.task != "regression":
+        shares = class_shares(_class_indices(prepared.y["train"]), len(pipeline.label_codec.classes))
+        minority = pipeline.label_codec.classes[int(np.argmin(shares))]
+    features = pipeline.features
     metrics, details, parts, plots, decoded_splits = {}, {}, [], {}, {}
+    largest_errors, evaluation = {}, {}
     for name in ("train", "validation", "test"):
         outputs = net.predict(prepared.X[name])
-        metrics[name], details[name] = _evaluate(pipeline, prepared.y[name], outputs)
+        metrics[name], details[name] = _evaluate(pipeline, prepared.y[name], outputs, minority)
         labels = frame[spec.label].iloc[prepared.rows[name]]
-        decoded_splits[name] = _decoded(pipeline, prepared.y[name], outputs, labels)
-        plots[name] = _plots(pipeline, decoded_splits[name])
+        split = decoded_splits[name] = _decoded(pipeline, prepared.y[name], outputs, labels)
+        plots[name] = _plots(pipeline, split)
+        inputs = frame[features].iloc[prepared.rows[name]]
+        largest_errors[name] = error_entries(
+            pipeline.task, prepared.rows[name], split.actual, split.predicted, split.probabilities,
+            pipeline.label_codec.classes, inputs,
+        )
+        if split.probabilities is not None:
+            evaluation[f"{name}_y"], evaluation[f"{name}_probabilities"] = split.actual, split.probabilities
         decoded = pipeline.decode(outputs)
         decoded.insert(0, "actual", _actual(pipeline, labels))
         decoded.insert(0, "split", name)
         decoded.insert(0, "row", prepared.rows[name])
-        parts.append(decoded)
+        parts.append(with_inputs(decoded, inputs))
     if prepared.unlabeled_rows.size:
         unlabeled = frame.iloc[prepared.unlabeled_rows]
         decoded = pipeline.predict(net, unlabeled)
         decoded.insert(0, "actual", None)
         decoded.insert(0, "split", UNLABELED)
         decoded.insert(0, "row", prepared.unlabeled_rows)
-        parts.append(decoded)
+        parts.append(with_inputs(decoded, unlabeled[features]))
     predictions = pd.concat(parts, ignore_index=True).sort_values("row", ignore_index=True)
     X_val, y_val = prepared.X["validation"], prepared.y["validation"]
     importance = permutation_importance(
@@ -369,14 +439,15 @@ def run_experiment(
         seed=spec.split.seed,
     )
     train, test = decoded_splits["train"], decoded_splits["test"]
+    chosen_metric = getattr(spec.training, "early_stopping_metric", None)
     baseline = compare_with_baselines(
         pipeline.task, prepared.X["train"], train.actual, prepared.X["test"], test.actual,
-        metrics["test"], pipeline.label_codec.classes, seed=spec.split.seed,
+        metrics["test"], pipeline.label_codec.classes, seed=spec.split.seed, chosen_metric=chosen_metric,
     )
     run_warnings = find_warnings(
         pipeline.task, metrics, test.actual, test.predicted, result.history, result.stop_reason,
         pipeline.label_codec.classes,
-    )
+    ) + _doubts(pipeline, baseline["metric"], decoded_splits, prepared.rows, spec.split.seed)
     return ExperimentOutcome(
         network=net,
         pipeline=pipeline,
@@ -390,4 +461,30 @@ def run_experiment(
         baseline=baseline,
         warnings=run_warnings,
         plots=plots,
+        decision=decision_summary(pipeline, choice, decoded_splits) if choice else {},
+        largest_errors=largest_errors,
+        evaluation=evaluation,
     )
+
+
+def _doubts(
+    pipeline: FittedPipeline, metric: str, splits: Mapping[str, _Decoded], rows: Mapping[str, np.ndarray], seed: int
+) -> list[dict[str, str]]:
+    """doubts.py's warnings on the held-out splits; rows numbered from 1."""
+
+    def data(name: str) -> SplitData:
+        split = splits[name]
+        return split.actual, (split.predicted if split.probabilities is None else None), split.probabilities
+
+    test = splits["test"]
+    found = [split_disagreement_warning(pipeline.task, metric, data("validation"), data("test"),
+                                        decision_threshold(pipeline), seed)]
+    if pipeline.task == "regression":
+        found.append(dominant_rows_warning(pipeline.task, rows["test"] + 1, test.actual, test.predicted, None))
+        train = splits["train"].actual
+        if train.size:
+            found.append(outlier_prediction_warning(
+                (float(np.nanmin(train)), float(np.nanmax(train))),
+                {name: (rows[name] + 1, splits[name].predicted) for name in ("validation", "test")},
+            ))
+    return [warning for warning in found if warning is not None]

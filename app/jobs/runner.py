@@ -153,6 +153,7 @@ def _summary(outcome: ExperimentOutcome) -> dict[str, Any]:
         "baseline": outcome.baseline,
         "warnings": outcome.warnings,
         "plots": outcome.plots,
+        "decision": outcome.decision,
     }
 
 

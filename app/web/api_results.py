@@ -8,11 +8,11 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from app.data.csv_options import CsvError, CsvLimits
@@ -48,33 +48,39 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@router.get("/{experiment_id}/predictions.csv", summary="Every row with its split, actual and predicted values")
-def predictions_csv(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
+@router.get("/{experiment_id}/predictions.csv", summary="Every row with its inputs, split, actual and predicted values")
+def predictions_csv(
+    experiment_id: PathId, session: SessionDep, settings: SettingsDep,
+    inputs: Annotated[bool, Query(description="false leaves the input columns out")] = True,
+) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     require_trained(experiment)
     path = experiment_dir(settings.experiments_dir, experiment.id) / PREDICTIONS_FILE
     if not path.exists():
         raise HTTPException(409, f"Experiment {experiment_id} has no predictions ({experiment.status}).")
     headers = _attachment(f"layerlab-experiment-{experiment_id}-predictions.csv")
-    if test_hidden(experiment):
-        return StreamingResponse(_without_test_predictions(path), media_type="text/csv", headers=headers)
+    if test_hidden(experiment) or not inputs:
+        rows = _filtered_predictions(path, blind_test=test_hidden(experiment), drop_inputs=not inputs)
+        return StreamingResponse(rows, media_type="text/csv", headers=headers)
     return FileResponse(path, media_type="text/csv", headers=headers)
 
 
-def _without_test_predictions(path: Path) -> Iterator[str]:
-    """The stored CSV with the test rows' predictions left blank: a sweep's test split
-    stays blind until its configuration is picked, in downloads too."""
+def _filtered_predictions(path: Path, *, blind_test: bool, drop_inputs: bool) -> Iterator[str]:
+    """The stored CSV without the input columns (those between "row" and "split"), and/or
+    with the test rows' predictions left blank: a sweep's test split stays blind until its
+    configuration is picked, in downloads too."""
     with path.open(newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         split, actual = header.index("split"), header.index("actual")
+        kept = [0, *range(split, len(header))] if drop_inputs else list(range(len(header)))
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([header[i] for i in kept])
         for number, row in enumerate(reader, start=1):
-            if row[split] == "test":
+            if blind_test and row[split] == "test":
                 row = row[: actual + 1] + [""] * (len(row) - actual - 1)
-            writer.writerow(row)
+            writer.writerow([row[i] for i in kept])
             if number % 5_000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -48,6 +48,9 @@ def _context(session: SessionDep, experiment_id: PathId, split: str = "test") ->
     }
 
 
+results_context = _context  # the results fragment's context, for routers that re-render it
+
+
 @router.get("/experiments/compare", response_class=HTMLResponse)
 def compare(request: Request, session: SessionDep, ids: Annotated[list[Id], Query()] = []) -> HTMLResponse:  # noqa: B006
     """Two or more experiments side by side: curves overlaid, specs diffed, metrics in one table."""

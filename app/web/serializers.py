@@ -79,6 +79,9 @@ def visible_summary(experiment: Experiment) -> dict[str, Any] | None:
     hidden = {key: value for key, value in summary.items() if key != "baseline"}
     for key in ("details", "plots"):
         hidden[key] = {split: v for split, v in (summary.get(key) or {}).items() if split != "test"}
+    if summary.get("decision"):
+        decision = summary["decision"]
+        hidden["decision"] = {**decision, "splits": {k: v for k, v in decision["splits"].items() if k != "test"}}
     return hidden
 
 

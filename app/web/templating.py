@@ -37,6 +37,9 @@ WARNING_TITLES = {
     "constant_prediction": "One answer for everything",
     "class_imbalance": "Imbalanced classes",
     "more_epochs": "Still improving",
+    "split_disagreement": "Validation and test disagree",
+    "dominant_rows": "A few rows dominate the error",
+    "outlier_prediction": "A prediction far outside the training range",
 }
 HIDDEN_ACTIVATIONS = get_args(HiddenActivation)
 OPTIMIZERS = get_args(OptimizerName)

@@ -77,15 +77,15 @@ def test_regression_baselines_in_the_labels_units() -> None:
 def test_verdict_names_the_better_model_and_the_gap() -> None:
     models = [_entry("majority_class", accuracy=0.6), _entry("logistic_regression", accuracy=0.80)]
     assert verdict("binary", {"accuracy": 0.821}, models) == (
-        "The network beats logistic regression by 2.1 points of accuracy on the test split."
+        "On accuracy, the network beats logistic regression by 2.1 points on the test split."
     )
     worse = verdict("binary", {"accuracy": 0.75}, models)
-    assert worse.startswith("Logistic regression beats the network by 5.0 points of accuracy")
+    assert worse.startswith("On accuracy, logistic regression beats the network by 5.0 points")
     tie = verdict("binary", {"accuracy": 0.803}, models)
-    assert tie.startswith("Logistic regression does as well as the network (within 0.5 points")
+    assert tie.startswith("On accuracy, logistic regression does as well as the network (within 0.5 points")
     regression = [_entry("training_mean", r2=0.0), _entry("ridge_regression", r2=0.41)]
     assert verdict("regression", {"r2": 0.47}, regression) == (
-        "The network beats ridge regression on the test split: R² 0.47 against 0.41 for ridge regression."
+        "On R², the network beats ridge regression on the test split: 0.47 against 0.41."
     )
     assert "does as well" in verdict("regression", {"r2": 0.415}, regression)
     assert verdict("regression", {"r2": None}, regression).startswith("No comparison")

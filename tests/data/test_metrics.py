@@ -53,11 +53,12 @@ def test_binary_curves_are_downsampled_and_json_safe() -> None:
     y = RNG.integers(0, 2, 2000)
     positive = np.clip(0.3 * y + RNG.uniform(0, 0.7, 2000), 0, 1)
     p = np.column_stack([1 - positive, positive])
-    (roc,) = roc_curves(y, p, ["no", "yes"])
+    no, roc = roc_curves(y, p, ["no", "yes"])  # one curve per class: the page switches between them
+    assert no["class"] == "no" and abs(no["auc"] - roc["auc"]) < 1e-9  # the same ranking, seen from the other class
     assert roc["class"] == "yes" and len(roc["fpr"]) <= 101
     assert roc["fpr"][0] == 0 and roc["tpr"][-1] == 1
     assert abs(roc["auc"] - skm.roc_auc_score(y, positive)) < 0.01
-    (pr,) = pr_curves(y, p, ["no", "yes"])
+    _, pr = pr_curves(y, p, ["no", "yes"])
     assert len(pr["recall"]) <= 101
     assert abs(classification_scores(y, p)["roc_auc"] - skm.roc_auc_score(y, positive)) < 1e-12  # type: ignore[operator]
     _strict_json([roc, pr])
@@ -102,3 +103,15 @@ def test_permutation_importance_ranks_the_feature_that_matters() -> None:
     assert [row["feature"] for row in found] == ["signal", "noise"]
     assert 0.4 < found[0]["importance"] < 0.6 and found[1]["importance"] == 0.0
     _strict_json(found)
+
+
+def test_curves_default_to_the_minority_class_of_the_training_rows() -> None:
+    from app.data.evaluation import classification_evaluation
+
+    y = np.array([0] * 90 + [1] * 10)
+    p = np.column_stack([np.linspace(0.9, 0.1, 100), np.linspace(0.1, 0.9, 100)])
+    _, details = classification_evaluation(y, p, ["good", "bad"], minority_class="bad")
+    assert details["curve_class"] == "bad"
+    assert [curve["class"] for curve in details["roc"]] == ["good", "bad"]
+    scores, details = classification_evaluation(1 - y, p[:, ::-1], ["bad", "good"], minority_class="bad")
+    assert details["curve_class"] == "bad" and scores["brier"] is not None

@@ -65,3 +65,17 @@ def test_regression_codec_standardizes_and_decodes_to_original_units() -> None:
     assert abs(float(target.mean())) < 1e-6 and abs(float(target.std()) - 1) < 1e-6
     np.testing.assert_allclose(codec.decode(target), y.to_numpy(), rtol=1e-6)
     assert codec.probabilities(target) is None
+
+
+def test_binary_codec_decides_at_its_threshold_and_keeps_it() -> None:
+    from app.data.tasks import BinaryLabelCodec, label_codec_from_dict
+
+    codec = BinaryLabelCodec().fit(pd.Series(["bad", "good", "good"]))
+    outputs = np.array([[0.2], [0.4], [0.9]], dtype=np.float32)
+    assert list(codec.decode(outputs)) == ["bad", "bad", "good"]
+    codec.threshold = 0.3
+    assert list(codec.decode(outputs)) == ["bad", "good", "good"]
+    again = label_codec_from_dict(codec.to_dict())
+    assert again.threshold == 0.3 and list(again.decode(outputs)) == ["bad", "good", "good"]
+    older = {key: value for key, value in codec.to_dict().items() if key != "threshold"}
+    assert label_codec_from_dict(older).threshold == 0.5  # models saved before thresholds existed

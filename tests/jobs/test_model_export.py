@@ -216,3 +216,15 @@ def test_export_without_a_saved_model_says_so(tmp_path: Path) -> None:
     experiment = SimpleNamespace(id=3, dataset=SimpleNamespace(read_options={}))
     with pytest.raises(ModelExportError, match="no saved model"):
         build_model_zip(experiment=experiment, directory=tmp_path / "nothing")  # type: ignore[arg-type]
+
+
+def test_a_binary_model_carries_its_decision_threshold(exported: SimpleNamespace) -> None:
+    document = json.loads((exported.folder / "model.json").read_text())
+    card = (exported.folder / "MODEL_CARD.md").read_text()
+    if exported.task != "binary":
+        assert "threshold" not in document["label"] and "Decision threshold" not in card
+        return
+    threshold = exported.outcome.pipeline.label_codec.threshold
+    assert document["label"]["threshold"] == threshold
+    positive = document["label"]["classes"][1]
+    assert f"Decision threshold: predicts **{positive}** when its probability is at least {threshold:.2f}" in card

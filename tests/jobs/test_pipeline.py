@@ -127,7 +127,7 @@ def test_binary_and_task_override() -> None:
     outcome = run_experiment(frame, spec, importance_repeats=1)
     assert outcome.pipeline.task == "binary" and outcome.pipeline.n_outputs == 1
     assert outcome.metrics["test"]["roc_auc"] is not None
-    assert len(outcome.details["test"]["roc"]) == 1
+    assert [curve["class"] for curve in outcome.details["test"]["roc"]] == ["no", "yes"]
     override = prepare_experiment(frame, _spec(label="is_setosa", task="multiclass"))
     assert override.pipeline.n_outputs == 2 and override.pipeline.output_activation == "softmax"
 

@@ -41,7 +41,9 @@ def test_predictions_csv_has_every_row_and_is_spreadsheet_safe(client: TestClien
     assert len(rows) == ROWS
     assert sorted(int(row["row"]) for row in rows) == list(range(1, ROWS + 1))
     assert {row["split"] for row in rows} == {"train", "validation", "test"}
-    assert set(rows[0]) == {"row", "split", "actual", "predicted", "probability: =up", "probability: down"}
+    assert list(rows[0]) == [
+        "row", "size", "colour", "split", "actual", "predicted", "probability: =up", "probability: down",
+    ]
     assert {row["actual"] for row in rows} == {"'=up", "down"}
     assert all(not row["predicted"].startswith("=") for row in rows)
     assert all(0.0 <= float(row["probability: down"]) <= 1.0 for row in rows)

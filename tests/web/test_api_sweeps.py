@@ -133,8 +133,10 @@ def test_leaderboard_is_blind_until_one_configuration_is_picked(
         assert "baseline" not in run["summary"] and "test" not in run["summary"]["details"]
         assert "Test</a>" not in client.get(f"/experiments/{experiment_id}").text
         download = client.get(f"/api/experiments/{experiment_id}/predictions.csv").text.splitlines()
-        test_rows = [line.split(",") for line in download[1:] if line.split(",")[1] == "test"]
-        assert test_rows and all(cell == "" for row in test_rows for cell in row[3:])
+        header = download[0].split(",")
+        split, actual = header.index("split"), header.index("actual")
+        test_rows = [line.split(",") for line in download[1:] if line.split(",")[split] == "test"]
+        assert test_rows and all(cell == "" for row in test_rows for cell in row[actual + 1 :])
 
     picked = board[-1]["config"]  # any configuration may be picked, not only the best
     revealed = client.post(f"/api/sweeps/{sweep_id}/reveal", json={"config": picked})

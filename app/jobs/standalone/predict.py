@@ -6,7 +6,8 @@ DIR (by default the folder this script is in) holds `model.json`, which describe
 the features, their encoders, the layers and the label, and `weights.npz`, which
 holds the arrays that `model.json` names. The output CSV has the input's columns,
 then `predicted` and, for classification, one `probability: <class>` column per
-class: the same columns as LayerLab's own predictions.
+class: the same columns as LayerLab's own predictions. A binary model predicts its
+second class when that class's probability is at least the label's `threshold`.
 
 Every feature column the model was trained on must be in the input. Each cell is
 encoded as LayerLab encodes it:
@@ -175,9 +176,12 @@ def decode(model: dict[str, Any], outputs: np.ndarray) -> dict[str, list[Any]]:
     if model["task"] == "binary":  # one output: the probability of the second class
         positive = outputs.astype(np.float64).reshape(-1, 1)
         probabilities = np.hstack([1.0 - positive, positive])
+        # The second class from the decision threshold on (chosen on the validation rows).
+        chosen = (positive[:, 0] >= label.get("threshold", 0.5)).astype(np.int64)
     else:
         probabilities = outputs.astype(np.float64)
-    columns: dict[str, list[Any]] = {"predicted": [classes[i] for i in probabilities.argmax(axis=1)]}
+        chosen = probabilities.argmax(axis=1)
+    columns: dict[str, list[Any]] = {"predicted": [classes[i] for i in chosen]}
     for i, name in enumerate(classes):
         columns[f"probability: {name}"] = probabilities[:, i].tolist()
     return columns

@@ -1,0 +1,44 @@
+"""htmx fragments of the results page's decisions and doubts: saving a new decision
+threshold, and the largest-errors card of a split."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from app.jobs.decisions import ThresholdError, parse_threshold
+from app.web.api_decisions import LimitQuery, change_threshold, errors_of
+from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.experiment_pages import SplitQuery, results_context
+from app.web.htmx import render
+from app.web.serializers import test_hidden
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/experiments/{experiment_id}/threshold", response_class=HTMLResponse)
+async def save_threshold(
+    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep, split: SplitQuery = "test"
+) -> HTMLResponse:
+    experiment = experiment_or_404(session, experiment_id)
+    form = await request.form()
+    decision = (experiment.summary or {}).get("decision") or {}
+    raw = decision.get("chosen") if form.get("reset") else form.get("threshold")
+    try:
+        threshold = parse_threshold({"threshold": float(str(raw))})
+    except (ThresholdError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, ThresholdError) else "The threshold must be a number."
+        raise HTTPException(422, message) from exc
+    change_threshold(session, settings, experiment, threshold)
+    return render(request, "_experiment_results.html", **results_context(session, experiment_id, split))
+
+
+@router.get("/experiments/{experiment_id}/errors", response_class=HTMLResponse)
+def errors_card(
+    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+    split: SplitQuery = "test", limit: LimitQuery = 10,
+) -> HTMLResponse:
+    experiment = experiment_or_404(session, experiment_id)
+    errors = errors_of(settings, experiment, split, limit)
+    return render(request, "_results_errors.html", experiment=experiment, errors=errors,
+                  test_hidden=test_hidden(experiment))
