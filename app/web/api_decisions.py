@@ -13,6 +13,7 @@ from app.jobs.decisions import ThresholdError, parse_threshold, rescore
 from app.jobs.largest_errors import largest_errors
 from app.jobs.predictions import ModelNotAvailable
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.ids import PathId
 from app.web.serializers import test_hidden, visible_summary
 
 router = APIRouter(prefix="/api/experiments", tags=["results"])
@@ -37,12 +38,12 @@ def change_threshold(session: SessionDep, settings: SettingsDep, experiment: Exp
 
 @router.put("/{experiment_id}/threshold", summary="Decide a binary experiment at a new threshold")
 async def put_threshold(
-    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
     try:
         threshold = parse_threshold(await request.json())
-    except ValueError as exc:  # ThresholdError, or a body that is not JSON
+    except (ValueError, RecursionError) as exc:  # ThresholdError, a body that is not JSON or too deep
         message = str(exc) if isinstance(exc, ThresholdError) else 'Send {"threshold": x} as JSON.'
         raise HTTPException(422, message) from exc
     change_threshold(session, settings, experiment, threshold)
@@ -61,6 +62,7 @@ def errors_of(settings: SettingsDep, experiment: Experiment, split: str, limit: 
 
 @router.get("/{experiment_id}/errors", summary="The worst rows of a split, with their inputs")
 def errors(
-    experiment_id: int, session: SessionDep, settings: SettingsDep, split: SplitQuery = "test", limit: LimitQuery = 20
+    experiment_id: PathId, session: SessionDep, settings: SettingsDep,
+    split: SplitQuery = "test", limit: LimitQuery = 20,
 ) -> dict[str, Any]:
     return errors_of(settings, experiment_or_404(session, experiment_id), split, limit)

@@ -11,6 +11,7 @@ from app.web.api_decisions import LimitQuery, change_threshold, errors_of
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.experiment_pages import SplitQuery, results_context
 from app.web.htmx import render
+from app.web.ids import PathId
 from app.web.serializers import test_hidden
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/experiments/{experiment_id}/threshold", response_class=HTMLResponse)
 async def save_threshold(
-    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep, split: SplitQuery = "test"
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, split: SplitQuery = "test"
 ) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
     form = await request.form()
@@ -35,7 +36,7 @@ async def save_threshold(
 
 @router.get("/experiments/{experiment_id}/errors", response_class=HTMLResponse)
 def errors_card(
-    experiment_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep,
     split: SplitQuery = "test", limit: LimitQuery = 10,
 ) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
