@@ -3,18 +3,17 @@ the decision surface and dependence curves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from sqlalchemy import select
 
-from app.data.csv_options import ReadOptions
-from app.data.csv_reader import load_frame
-from app.db.datasets import dataset_path
 from app.db.experiments import experiment_dir
 from app.db.models import EpochMetric, Experiment
 from app.db.pausing import PauseConflict, request_pause, request_resume, request_step
+from app.jobs.experiment_data import load_experiment_frame
 from app.jobs.explanations import TrainingRows, UnknownFeature, decision_surface, dependence, training_rows
 from app.jobs.inspection_hints import hints
 from app.jobs.predictions import TrainedModel
@@ -77,12 +76,21 @@ def inspect(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     return inspection_of(session, experiment_or_404(session, experiment_id))
 
 
-def _model_and_rows(settings: SettingsDep, experiment: Experiment) -> tuple[TrainedModel, TrainingRows]:
-    model = trained_model(settings, experiment)
-    dataset = experiment.dataset
-    frame = load_frame(dataset_path(datasets_dir=settings.datasets_dir, dataset=dataset),
-                       ReadOptions.from_dict(dataset.read_options))
-    return model, training_rows(frame, experiment_dir(settings.experiments_dir, experiment.id))
+async def _explained(
+    settings: SettingsDep, experiment: Experiment, explain: Callable[[TrainedModel, TrainingRows], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run ``explain`` on the model and its training rows (read as the experiment read
+    them) in a worker thread; a feature or value the model cannot take is a 422."""
+
+    def compute() -> dict[str, Any]:
+        model = trained_model(settings, experiment)
+        frame = load_experiment_frame(settings.datasets_dir, experiment)
+        return explain(model, training_rows(frame, experiment_dir(settings.experiments_dir, experiment.id)))
+
+    try:
+        return await to_thread.run_sync(compute)
+    except UnknownFeature as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
 @router.get("/{experiment_id}/surface", summary="The prediction over two features, others held typical")
@@ -91,15 +99,7 @@ async def surface(
     x: Annotated[str, Query(min_length=1, max_length=500)], y: Annotated[str, Query(min_length=1, max_length=500)],
 ) -> dict[str, Any]:
     experiment = experiment_or_404(session, experiment_id)
-
-    def compute() -> dict[str, Any]:
-        model, rows = _model_and_rows(settings, experiment)
-        return decision_surface(model, rows, x, y)
-
-    try:
-        return await to_thread.run_sync(compute)
-    except UnknownFeature as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return await _explained(settings, experiment, lambda model, rows: decision_surface(model, rows, x, y))
 
 
 @router.get("/{experiment_id}/dependence", summary="How the prediction moves with one feature")
@@ -110,12 +110,4 @@ async def dependence_curves(
     experiment = experiment_or_404(session, experiment_id)
     at = {key.removeprefix(AT_PREFIX): value for key, value in request.query_params.items()
           if key.startswith(AT_PREFIX)}
-
-    def compute() -> dict[str, Any]:
-        model, rows = _model_and_rows(settings, experiment)
-        return dependence(model, rows, feature, at)
-
-    try:
-        return await to_thread.run_sync(compute)
-    except UnknownFeature as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return await _explained(settings, experiment, lambda model, rows: dependence(model, rows, feature, at))
