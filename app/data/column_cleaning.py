@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from app.data.arrow_columns import arrow_text, is_padded
 from app.data.csv_options import NumberFormat
 
 ENGLISH = NumberFormat(thousands=",", decimal=".")
@@ -82,6 +83,9 @@ def text_column_names(frame: pd.DataFrame) -> list:
 def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
     for name in text_column_names(frame) if names is None else names:
         column = frame[name]
+        array = arrow_text(column)
+        if array is not None and not is_padded(array):
+            continue  # nothing to strip, and no empty value: a whole-column check, no copy
         if is_text(column):
             stripped = column.str.strip(PADDING)
             frame[name] = stripped.mask(stripped == "")

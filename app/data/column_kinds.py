@@ -31,6 +31,10 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from app.data.arrow_columns import arrow_text
 
 ID_MIN_ROWS = 20
 TEXT_MIN_DISTINCT_RATIO = 0.5
@@ -58,16 +62,18 @@ DATE_FORMATS = tuple(
     if date != "ISO8601" or not time  # ISO 8601 covers its own times
 )
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)?$"
 
 
 @dataclass
 class Distinct:
     """The distinct non-missing values of a column and how often each occurs.
 
-    Numbers come sorted ascending; text comes in no particular order.
+    Numbers come sorted ascending; text comes in order of first appearance, as a NumPy object
+    array, or as an Arrow array for Arrow-backed text (no Python string per distinct value).
     """
 
-    values: np.ndarray
+    values: np.ndarray | pa.Array
     counts: np.ndarray
     missing: int
     numeric: bool
@@ -84,7 +90,8 @@ class Distinct:
         return np.cumsum(self.counts)
 
 
-def distinct_values(column: pd.Series) -> Distinct:
+def distinct_values(column: pd.Series, counted: pa.StructArray | None = None) -> Distinct:
+    """`counted`: the column's Arrow value counts, when reading already took them."""
     dtype = column.dtype
     integers = isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(column) > 0
     if integers and (counted := _distinct_small_integers(column.to_numpy())) is not None:
@@ -97,6 +104,14 @@ def distinct_values(column: pd.Series) -> Distinct:
         stop = int(np.searchsorted(ordered, np.inf, side="left"))
         present = ordered[start:stop]
         return _distinct_numbers(present, missing=len(ordered) - len(present))
+    if counted is not None or (array := arrow_text(column)) is not None:
+        counted = counted if counted is not None else pc.value_counts(array)
+        values, counts = counted.field("values"), counted.field("counts").to_numpy()
+        present = pc.is_valid(values)
+        if pc.all(present).as_py():
+            return Distinct(values, counts, 0, False)
+        mask = present.to_numpy(zero_copy_only=False)
+        return Distinct(values.filter(present), counts[mask], int(counts[~mask].sum()), False)
     if pd.api.types.is_datetime64_any_dtype(dtype):
         column = column.dt.strftime("%Y-%m-%dT%H:%M:%S")
     elif not pd.api.types.is_string_dtype(dtype) or getattr(dtype, "kind", "") == "O":
@@ -162,7 +177,7 @@ def _is_boolean(column: pd.Series, distinct: Distinct) -> bool:
         return False
     if distinct.numeric:
         return set(distinct.values.tolist()) == {0.0, 1.0}
-    tokens = {str(value).lower() for value in distinct.values}
+    tokens = {str(value).lower() for value in head_values(distinct.values, 2)}
     return tokens in BOOLEAN_PAIRS
 
 
@@ -171,15 +186,22 @@ def _is_sequence(column: pd.Series, distinct: Distinct) -> bool:
     return bool(span == len(distinct.values) or column.is_monotonic_increasing)
 
 
-def _text_shape(values: np.ndarray) -> tuple[float, float]:
+def head_values(values: np.ndarray | pa.Array, count: int) -> np.ndarray:
+    """The first `count` distinct values as a NumPy object array."""
+    if isinstance(values, pa.Array):
+        return np.array(values.slice(0, count).to_pylist(), dtype=object)
+    return values[:count]
+
+
+def _text_shape(values: np.ndarray | pa.Array) -> tuple[float, float]:
     """Mean length and mean word count of (a sample of) the distinct values."""
-    sample = pd.Series(values[:_SAMPLE], dtype="str")
+    sample = pd.Series(head_values(values, _SAMPLE), dtype="str")
     return float(sample.str.len().mean()), float(sample.str.count(r"\S+").mean())
 
 
-def parse_date_values(values: np.ndarray) -> pd.Series | None:
+def parse_date_values(values: np.ndarray | pa.Array) -> pd.Series | None:
     """These text values as dates, if they all parse with one format; otherwise None."""
-    sample = values[:_SAMPLE]
+    sample = head_values(values, _SAMPLE)
     if not all(_DATE_LIKE.match(str(value)) for value in sample):
         return None
     for fmt in DATE_FORMATS:
@@ -187,15 +209,23 @@ def parse_date_values(values: np.ndarray) -> pd.Series | None:
             continue
         if fmt == "ISO8601" and (dates := _parse_iso_quickly(values)) is not None:
             return dates
-        dates = parse_dates(values, fmt) if len(values) > len(sample) else parse_dates(sample, fmt)
+        if len(values) <= len(sample):
+            dates = parse_dates(sample, fmt)
+        else:
+            dates = parse_dates(head_values(values, len(values)), fmt)
         if not dates.isna().any():
             return dates
     return None
 
 
-def _parse_iso_quickly(values: np.ndarray) -> pd.Series | None:
+def _parse_iso_quickly(values: np.ndarray | pa.Array) -> pd.Series | None:
     """NumPy's ISO 8601 parser, a few times faster than pandas'; None if it cannot be sure
-    (a time zone, an unusual spelling): pandas then decides."""
+    (a time zone, an unusual spelling): pandas then decides. Arrow text is first cast by
+    Arrow's own ISO 8601 parser, with no Python string per value, when it can."""
+    if isinstance(values, pa.Array):
+        if (dates := _cast_iso(values)) is not None:
+            return dates
+        values = head_values(values, len(values))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -203,6 +233,18 @@ def _parse_iso_quickly(values: np.ndarray) -> pd.Series | None:
     except (ValueError, TypeError, OverflowError, Warning):
         return None
     return None if np.isnat(parsed).any() else pd.Series(parsed)
+
+
+def _cast_iso(values: pa.Array) -> pd.Series | None:
+    """Arrow's cast: "YYYY-MM-DD" with an optional " hh:mm:ss" or "Thh:mm:ss" and fraction,
+    and no zone, which NumPy's parser reads as the same instants."""
+    if not pc.all(pc.match_substring_regex(values, _ISO_NAIVE)).as_py():
+        return None
+    try:
+        parsed = pc.cast(values, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pd.Series(parsed.to_numpy(zero_copy_only=False)) if parsed.null_count == 0 else None
 
 
 def parse_dates(values: np.ndarray, fmt: str) -> pd.Series:

@@ -51,6 +51,9 @@ class ReadOptions:
     # "csv", or the upload's own format ("xlsx": `sheet` names the sheet read; "parquet").
     file_format: str = "csv"
     sheet: str | None = None
+    # Which parser reads the CSV: "arrow", or "pandas" for what Arrow cannot express (quoted
+    # values after spaces, stray quotes, lone CRs, UTF-16) and for datasets stored before.
+    parser: str = "arrow"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,4 +76,5 @@ class ReadOptions:
             missing_tokens=data.get("missing_tokens"),
             file_format=data.get("file_format", "csv"),
             sheet=data.get("sheet"),
+            parser=data.get("parser", "pandas"),
         )

@@ -22,8 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.data.arrow_columns import ValueCounts
+from app.data.arrow_csv import ArrowRowError, NotUtf8Error, read_with_arrow
 from app.data.column_cleaning import Cleaning, clean_frame, reapply, strip_text
 from app.data.csv_options import CsvError, CsvLimits, NumberFormat, ReadOptions
+from app.data.csv_survey import as_record_scan, survey_file
 from app.data.missing_tokens import TokenCounts, apply_tokens, column_note, missing_notice
 from app.data.record_scan import (
     RecordScan,
@@ -31,7 +34,7 @@ from app.data.record_scan import (
     scan_records,
     unterminated_quote_error,
 )
-from app.data.sniffing import fallback_encoding, sniff_file
+from app.data.sniffing import Sniffed, fallback_encoding, sniff_file
 
 __all__ = [
     "CsvError",
@@ -54,6 +57,8 @@ class ParsedCsv:
     notices: list[str] = field(default_factory=list)
     # Per column, notes for its profile (which tokens were read as missing).
     column_notes: dict[str, list[str]] = field(default_factory=dict)
+    # Text columns' value counts taken while reading, for `profile_frame` to reuse.
+    value_counts: ValueCounts = field(default_factory=dict)
 
 
 @dataclass
@@ -61,6 +66,8 @@ class _Parse:
     frame: pd.DataFrame
     empty_lines: int = 0
     tokens: TokenCounts = field(default_factory=dict)
+    data_rows: int = 0  # records read, lines of empty fields included
+    value_counts: ValueCounts = field(default_factory=dict)
 
 
 def read_csv_file(path: Path, limits: CsvLimits, missing_tokens: list[str] | None = None) -> ParsedCsv:
@@ -73,48 +80,34 @@ def read_csv_file(path: Path, limits: CsvLimits, missing_tokens: list[str] | Non
         columns=sniffed.header,
         has_header=sniffed.has_header,
         missing_tokens=missing_tokens,
+        parser="pandas" if sniffed.skip_initial_space or sniffed.encoding.startswith(("utf-16", "utf-32")) else "arrow",
     )
     notices = list(sniffed.notices)
-    # The record scan and pandas' parse each read the whole file and mostly run without the
-    # GIL, so they overlap; the scan's verdict (with exact line numbers) wins over pandas'.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scanning = pool.submit(scan_records, path, sniffed, limits)
-        try:
-            parsed: _Parse | None = _parse(path, options, nrows=limits.max_rows + 1)
-            parse_error: Exception | None = None
-        except (CsvError, UnicodeDecodeError) as exc:
-            parsed, parse_error = None, exc
-        scan = scanning.result()
-    if isinstance(parse_error, UnicodeDecodeError):
+    try:
+        parsed, scan = _parse_checked(path, sniffed, options, limits)
+    except (UnicodeDecodeError, NotUtf8Error):
         if options.encoding != "utf-8":  # a byte order mark promised this encoding
-            raise CsvError(
-                f"The file has bytes that are not valid {options.encoding.upper()} text; "
-                "save it again as UTF-8 and upload it."
-            )
+            raise _not_valid(options.encoding) from None
         # The head was UTF-8 but a later byte is not: decide the fallback on the whole file.
         options.encoding, notices = fallback_encoding(path.read_bytes())
         notices += [notice for notice in sniffed.notices if "no header" in notice]
-        parsed = _parse(path, options, nrows=limits.max_rows + 1)
-    elif parse_error is not None:
-        if scan.fields_checked:  # find the exact line of what pandas saw
-            scan_records(path, sniffed, limits, record_by_record=True)
-        raise parse_error
-    assert parsed is not None
+        parsed, scan = _parse_checked(path, sniffed, options, limits)
     frame = parsed.frame
     if frame.empty or (scan.fields_checked and scan.data_rows == 0):
         raise _header_only_error()
     if len(frame) > limits.max_rows:
-        raise CsvError(f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads.")
+        raise _too_many_rows(limits)
     cleaning = clean_frame(frame, strip=scan.may_have_padding)
     if cleaning.text_columns:
         options.text_columns = cleaning.text_columns
-        _reread_as_text(path, options, frame, cleaning.text_columns)
+        if options.parser == "pandas":  # Arrow keeps such columns' digits as written already
+            _reread_as_text(path, options, frame, cleaning.text_columns)
         strip_text(frame, cleaning.text_columns)
     options.number_formats = cleaning.number_formats
     notices += _blank_line_notices(scan) + empty_line_notices(parsed.empty_lines)
     notices += [missing_notice(name, counts) for name, counts in parsed.tokens.items()]
     column_notes = {name: [column_note(counts)] for name, counts in parsed.tokens.items()}
-    return ParsedCsv(frame, options, notices + cleaning.notices, column_notes)
+    return ParsedCsv(frame, options, notices + cleaning.notices, column_notes, parsed.value_counts)
 
 
 def load_frame(path: Path, options: ReadOptions) -> pd.DataFrame:
@@ -122,14 +115,66 @@ def load_frame(path: Path, options: ReadOptions) -> pd.DataFrame:
         from app.data.table_files import load_table
 
         return load_table(path, options)
-    frame = _parse(path, options, nrows=None).frame
+    frame = _parse(path, options, plain=survey_file(path, options.encoding, options.delimiter).plain).frame
     reapply(frame, Cleaning(options.number_formats, options.text_columns))
     return frame
 
 
-def _parse(path: Path, options: ReadOptions, nrows: int | None) -> _Parse:
-    """One pass of pandas' C engine; columns of mixed types are re-read as text; lines of empty
+def _parse_checked(path: Path, sniffed: Sniffed, options: ReadOptions, limits: CsvLimits) -> tuple[_Parse, RecordScan]:
+    """Parse, and check every record's field count (with exact line numbers on failure).
+
+    A plain file (`csv_survey`) is checked by Arrow as it parses; the record scan runs only to
+    name the line of a bad record. Other files (quotes, lone CRs, UTF-16) get the full record
+    scan on a second thread while the parse runs: both read the whole file and mostly run
+    without the GIL, and the scan's verdict wins."""
+    survey = survey_file(path, options.encoding, options.delimiter)
+    if survey.plain and options.parser == "arrow":
+        try:
+            parsed = _parse(path, options, plain=True)
+        except ArrowRowError:
+            scan_records(path, sniffed, limits, record_by_record=True)
+            raise _unreadable() from None
+        if parsed.data_rows > limits.max_rows:
+            raise _too_many_rows(limits)
+        return parsed, as_record_scan(survey, int(options.has_header), parsed.data_rows)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(scan_records, path, sniffed, limits)
+        try:
+            parsed: _Parse | None = _parse(path, options, plain=False)
+            parse_error: Exception | None = None
+        except (CsvError, ArrowRowError, NotUtf8Error, UnicodeDecodeError) as exc:
+            parsed, parse_error = None, exc
+        scan = scanning.result()
+    if scan.by_csv_module and options.parser == "arrow":
+        options.parser = "pandas"
+        try:
+            parsed, parse_error = _parse(path, options, plain=False), None
+        except (CsvError, UnicodeDecodeError) as exc:
+            parsed, parse_error = None, exc
+    if isinstance(parse_error, UnicodeDecodeError | NotUtf8Error):
+        raise parse_error
+    if parse_error is not None:
+        if scan.fields_checked:  # find the exact line of what the parser saw
+            scan_records(path, sniffed, limits, record_by_record=True)
+        raise parse_error if isinstance(parse_error, CsvError) else _unreadable()
+    assert parsed is not None
+    return parsed, scan
+
+
+def _parse(path: Path, options: ReadOptions, plain: bool) -> _Parse:
+    """Arrow's multithreaded reader, or pandas' C parser (`ReadOptions.parser`). Lines of empty
     fields are dropped; missing-value tokens become missing (see `missing_tokens`)."""
+    if options.parser == "pandas":
+        return _parse_with_pandas(path, options)
+    read = read_with_arrow(path, options, newlines_in_values=not plain)
+    frame, empty_lines = drop_empty_rows(read.frame)
+    counted: ValueCounts = {}
+    tokens = apply_tokens(frame, options.missing_tokens, counted)
+    return _Parse(frame, empty_lines, tokens, data_rows=len(read.frame), value_counts=counted)
+
+
+def _parse_with_pandas(path: Path, options: ReadOptions) -> _Parse:
+    """One pass of pandas' C engine; columns of mixed types are re-read as text."""
     try:
         with warnings.catch_warnings():
             # Mixed types across pandas' internal chunks are handled below, not warned about.
@@ -140,7 +185,6 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> _Parse:
                 path,
                 **_pandas_options(options),
                 dtype={name: "str" for name in options.text_columns} or None,
-                nrows=nrows,
             )
     except pd.errors.EmptyDataError:
         raise CsvError("The file is empty; it has no header row and no data.") from None
@@ -159,9 +203,10 @@ def _parse(path: Path, options: ReadOptions, nrows: int | None) -> _Parse:
             else:
                 mixed.append(name)
     if mixed:
-        _reread_as_text(path, options, frame, mixed, nrows)
+        _reread_as_text(path, options, frame, mixed)
+    data_rows = len(frame)
     frame, empty_lines = drop_empty_rows(frame)
-    return _Parse(frame, empty_lines, apply_tokens(frame, options.missing_tokens))
+    return _Parse(frame, empty_lines, apply_tokens(frame, options.missing_tokens), data_rows=data_rows)
 
 
 def drop_empty_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -194,14 +239,8 @@ def _pandas_options(options: ReadOptions) -> dict:
     }
 
 
-def _reread_as_text(
-    path: Path,
-    options: ReadOptions,
-    frame: pd.DataFrame,
-    names: list[str],
-    nrows: int | None = None,
-) -> None:
-    text = pd.read_csv(path, **_pandas_options(options), usecols=names, dtype="str", nrows=nrows)
+def _reread_as_text(path: Path, options: ReadOptions, frame: pd.DataFrame, names: list[str]) -> None:
+    text = pd.read_csv(path, **_pandas_options(options), usecols=names, dtype="str")
     for name in names:
         frame[name] = text[name]
 
@@ -214,11 +253,25 @@ def _parser_error(message: str, delimiter: str) -> CsvError:
         return unterminated_quote_error(int(match.group(1)))
     if "Length of header or names does not match" in message:
         return CsvError("A row has more fields than the header has columns; check the delimiter.")
-    return CsvError("The file could not be read as CSV; check that it is a plain CSV table.")
+    return _unreadable()
 
 
 def _header_only_error() -> CsvError:
     return CsvError("The file has a header row but no data rows.")
+
+
+def _too_many_rows(limits: CsvLimits) -> CsvError:
+    return CsvError(f"The file has more than {limits.max_rows:,} data rows, the most LayerLab reads.")
+
+
+def _unreadable() -> CsvError:
+    return CsvError("The file could not be read as CSV; check that it is a plain CSV table.")
+
+
+def _not_valid(encoding: str) -> CsvError:
+    return CsvError(
+        f"The file has bytes that are not valid {encoding.upper()} text; save it again as UTF-8 and upload it."
+    )
 
 
 def _blank_line_notices(scan: RecordScan) -> list[str]:

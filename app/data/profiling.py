@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from app.data.arrow_columns import ValueCounts, known_counts
 from app.data.column_kinds import Distinct, distinct_values, infer_kind
 from app.data.missing_tokens import token_like_values
 from app.data.numeric_profiles import is_plain_number_dtype, number_blocks, profile_number_block
@@ -66,9 +68,11 @@ def profile_frame(
     preview_rows: int = 20,
     column_notes: dict[str, list[str]] | None = None,
     missing_tokens: list[str] | None = None,
+    value_counts: ValueCounts | None = None,
 ) -> DatasetProfile:
     """`column_notes` come from reading (tokens read as missing); `missing_tokens` is the
-    dataset's choice (None for the default rule), so chosen tokens are not asked about."""
+    dataset's choice (None for the default rule), so chosen tokens are not asked about;
+    `value_counts`: text columns reading counted already."""
     notes = column_notes or {}
     numbers = [name for name, dtype in frame.dtypes.items() if is_plain_number_dtype(dtype)]
     batched: dict[str, dict | None] = {}
@@ -79,16 +83,21 @@ def profile_frame(
     for name, column in frame.items():
         fields = batched.get(name)
         if fields is None:
-            columns.append(profile_column(str(name), column, notes.get(str(name), []), missing_tokens))
+            counted = known_counts(value_counts, str(name), column)
+            columns.append(profile_column(str(name), column, notes.get(str(name), []), missing_tokens, counted))
         else:
             columns.append(ColumnProfile(name=str(name), notes=list(notes.get(str(name), [])), **fields))
     return DatasetProfile(rows=len(frame), columns=columns, preview=preview(frame, preview_rows))
 
 
 def profile_column(
-    name: str, column: pd.Series, notes: list[str] | None = None, missing_tokens: list[str] | None = None
+    name: str,
+    column: pd.Series,
+    notes: list[str] | None = None,
+    missing_tokens: list[str] | None = None,
+    counted: pa.StructArray | None = None,
 ) -> ColumnProfile:
-    distinct = distinct_values(column)
+    distinct = distinct_values(column, counted)
     kind = infer_kind(column, distinct)
     present = distinct.present
     profile = ColumnProfile(
@@ -169,7 +178,16 @@ def histogram(distinct: Distinct, integer_bins: bool) -> dict[str, list[float]] 
 def top_values(distinct: Distinct, column: pd.Series) -> tuple[list[dict[str, JsonScalar]], int]:
     order = np.argsort(-distinct.counts, kind="stable")[:TOP_VALUES]
     boolean = pd.api.types.is_bool_dtype(column.dtype)
-    top = [{"value": _display(distinct.values[i], boolean), "count": int(distinct.counts[i])} for i in order]
+    values = distinct.values
+    chosen = (
+        np.array(values.take(pa.array(order)).to_pylist(), dtype=object)
+        if isinstance(values, pa.Array)
+        else values[order]
+    )
+    counts = distinct.counts[order]
+    top = [
+        {"value": _display(value, boolean), "count": int(count)} for value, count in zip(chosen, counts, strict=True)
+    ]
     return top, distinct.present - sum(item["count"] for item in top)
 
 

@@ -34,6 +34,9 @@ class RecordScan:
     may_have_padding: bool = False
     # False when the csv module gave up (a field beyond its size limit): pandas' checks only.
     fields_checked: bool = True
+    # True when the csv module's rules applied (stray quotes, lone CRs, UTF-16): pandas, whose
+    # rules they are, then parses the file too (it also names an unterminated quote at the end).
+    by_csv_module: bool = False
 
 
 def scan_records(path: Path, sniffed: Sniffed, limits: CsvLimits, record_by_record: bool = False) -> RecordScan:
@@ -246,7 +249,7 @@ class _ByteScanner:
 
 def _scan_text(path: Path, sniffed: Sniffed, limits: CsvLimits) -> RecordScan:
     """The slower, exact scan: Python's csv module over the decoded text."""
-    result = RecordScan(may_have_padding=True)
+    result = RecordScan(may_have_padding=True, by_csv_module=True)
     expected = len(sniffed.header)
     header_seen = not sniffed.has_header
     # Byte-compatible encodings only need the structure here; a fallback is decided elsewhere.

@@ -1,0 +1,67 @@
+"""Text columns as the Arrow arrays pandas keeps them in, and a few whole-column checks on them.
+
+pandas' "str" columns are Arrow string arrays: handing them to pyarrow.compute costs nothing,
+while `to_numpy()` builds a Python string per cell. Counting, matching and masking text
+therefore happens here, on the Arrow data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+_SPACE, _TAB = 32, 9
+
+# A text column's distinct values and counts (Arrow's `value_counts`), keyed by column name
+# with the pandas array they were counted on: reading counts each text column once to find
+# missing-value tokens, and profiling reuses the count while the column is that same array.
+ValueCounts = dict[str, tuple[object, pa.StructArray]]
+
+
+def known_counts(counted: ValueCounts | None, name: str, column: pd.Series) -> pa.StructArray | None:
+    entry = (counted or {}).get(name)
+    return entry[1] if entry is not None and entry[0] is column.array else None
+
+
+def arrow_text(column: pd.Series) -> pa.Array | None:
+    """The Arrow array behind a text column, or None when it is not Arrow-backed text."""
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    array = pa.array(column)
+    return array if pa.types.is_large_string(array.type) or pa.types.is_string(array.type) else None
+
+
+def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """A pandas "str" column holding `array`, without a Python object per value."""
+    chunked = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+    series = chunked.to_pandas()
+    series.index = index
+    return series
+
+
+def is_padded(array: pa.Array | pa.ChunkedArray) -> bool:
+    """Does any value start or end with a space or tab, or is any value empty? Read off the
+    first and last byte of each value (UTF-8 never puts these bytes inside a character)."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
+        if data_buffer is None:  # only empty values or missing ones
+            if len(chunk) > chunk.null_count:
+                return True
+            continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        if np.count_nonzero(filled) < len(chunk) - chunk.null_count:
+            return True  # an empty value (missing ones have no bytes either)
+        first = data[starts[filled]]
+        last = data[ends[filled] - 1]
+        if np.any((first == _SPACE) | (first == _TAB) | (last == _SPACE) | (last == _TAB)):
+            return True
+    return False

@@ -1,0 +1,194 @@
+"""Parse a CSV with Arrow's multithreaded reader into the frame pandas' C parser would give.
+
+Arrow parses and converts blocks of the file on every core; its typing differs from pandas'
+in a few places, settled here on whole columns, never per cell in Python:
+
+- Dates, times and timestamps stay text (profiling decides what is a date): the head is read
+  first, so columns it shows as temporal are read as text at once; one that turns temporal
+  later is re-read as text.
+- "NaN" and its spellings are numbers to Arrow but text to pandas (and a missing-value token
+  with a notice to LayerLab); integers written with a sign ("+5") or beyond 64 bits are
+  floats to Arrow. Such float columns are re-read as text and typed as pandas types them.
+- true/false with missing values become pandas' nullable "boolean"; an all-empty column is
+  float64, as pandas reads it.
+
+Only empty cells are missing here, as with pandas' `na_values=[""]`: tokens ("NA", "?") are
+decided afterwards by `missing_tokens`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from app.data.csv_options import ReadOptions
+
+_TRUE = ["True", "TRUE", "true"]  # pandas' C parser's spellings
+_FALSE = ["False", "FALSE", "false"]
+_INTEGER = r"^[ \t]*[+-]?\d+[ \t]*$"
+_INT64_LIMIT = 2.0**63
+_ARROW_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8"}  # Arrow skips a UTF-8 BOM itself
+
+
+class ArrowRowError(Exception):
+    """A record Arrow could not take (a field count that differs from the header's, a broken
+    quote): the record scan finds it again and names its line."""
+
+
+class NotUtf8Error(Exception):
+    """Bytes that are not UTF-8 in a file read as UTF-8: the caller picks a fallback encoding."""
+
+
+@dataclass
+class ArrowRead:
+    frame: pd.DataFrame
+
+
+def read_with_arrow(path: Path, options: ReadOptions, newlines_in_values: bool) -> ArrowRead:
+    """Raises ArrowRowError for a record that does not fit, NotUtf8Error for bytes that are not
+    UTF-8 (and not an encoding that transcodes them)."""
+    skip = leading_blank_lines(path, options)
+    head_types = _head_temporal_columns(path, options, skip, newlines_in_values)
+    table = _read(path, options, skip, newlines_in_values, text_columns=head_types)
+    names = table.column_names
+    retext = [name for name in names if _needs_text(table.column(name))]
+    if retext:
+        text = _read(path, options, skip, newlines_in_values, text_columns=retext, only=retext)
+        for name in retext:
+            table = table.set_column(names.index(name), name, _pandas_typed(table.column(name), text.column(name)))
+    if any(pa.types.is_binary(field.type) for field in table.schema):
+        raise NotUtf8Error
+    table = table.rename_columns(options.columns)
+    return ArrowRead(_to_pandas(table))
+
+
+def leading_blank_lines(path: Path, options: ReadOptions) -> int:
+    """Physical lines before the header that hold only spaces, tabs or nothing (pandas skips
+    them; Arrow would take the first for the header)."""
+    if options.encoding.startswith(("utf-16", "utf-32")):
+        return 0  # read through a transcoder, and sniffed without leading lines
+    with path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    count = 0
+    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n")[:-1]:
+        if line.strip(b" \t\r"):
+            break
+        count += 1
+    return count
+
+
+def _skip_blank_lines(row: pacsv.InvalidRow) -> str:
+    """Arrow's invalid-row handler: a line of spaces or tabs is skipped (`csv_survey` counts
+    it); anything else is an error the record scan explains with its line number."""
+    return "skip" if row.actual_columns == 1 and not row.text.strip(" \t\r\n") else "error"
+
+
+def _read(
+    path: Path | io.BytesIO,
+    options: ReadOptions,
+    skip: int,
+    newlines_in_values: bool,
+    text_columns: list[str],
+    only: list[str] | None = None,
+) -> pa.Table:
+    read_options = pacsv.ReadOptions(
+        encoding=_ARROW_ENCODINGS.get(options.encoding, options.encoding),
+        skip_rows=skip,
+        column_names=None if options.has_header else options.columns,
+        block_size=4 << 20,
+    )
+    parse_options = pacsv.ParseOptions(
+        delimiter=options.delimiter,
+        quote_char=options.quotechar,
+        double_quote=True,
+        newlines_in_values=newlines_in_values,
+        invalid_row_handler=_skip_blank_lines,
+    )
+    convert_options = pacsv.ConvertOptions(
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        true_values=_TRUE,
+        false_values=_FALSE,
+        column_types={name: pa.string() for name in text_columns},
+        include_columns=only,
+    )
+    source = path if isinstance(path, io.BytesIO) else str(path)
+    try:
+        return pacsv.read_csv(source, read_options, parse_options, convert_options)
+    except (pa.ArrowInvalid, pa.ArrowKeyError) as exc:
+        raise ArrowRowError(str(exc)) from None
+
+
+def _head_temporal_columns(path: Path, options: ReadOptions, skip: int, newlines_in_values: bool) -> list[str]:
+    """Columns the first megabyte shows as dates or times: read as text from the start (a
+    column wrongly listed is harmless: text is what it ends as unless it holds dates)."""
+    if options.encoding.startswith(("utf-16", "utf-32")):
+        return []
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    head = head[: head.rfind(b"\n") + 1]
+    if not head:
+        return []
+    try:
+        table = _read(io.BytesIO(head), options, skip, newlines_in_values, text_columns=[])
+    except ArrowRowError:
+        return []
+    return [field.name for field in table.schema if pa.types.is_temporal(field.type)]
+
+
+def _needs_text(column: pa.ChunkedArray) -> bool:
+    """Is this a column pandas would not have typed as Arrow did?"""
+    kind = column.type
+    if pa.types.is_temporal(kind):
+        return True
+    if not pa.types.is_floating(kind) or len(column) == column.null_count:
+        return False
+    values = column.to_numpy()  # missing values read as NaN: told apart by the null count
+    with np.errstate(invalid="ignore"):
+        nans = int(np.count_nonzero(np.isnan(values)))
+        if nans > column.null_count:
+            return True  # "NaN", "nan": text to pandas
+        finite = values[np.isfinite(values)] if nans or not np.isfinite(values).all() else values
+        if not len(finite):
+            return False
+        if np.abs(finite).max() >= _INT64_LIMIT:
+            return True  # perhaps integers too large for 64 bits: pandas keeps their digits
+        # Whole numbers and nothing missing: perhaps integers written "+5", int64 to pandas.
+        return len(finite) == len(values) and bool(np.all(finite == np.floor(finite)))
+
+
+def _pandas_typed(parsed: pa.ChunkedArray, text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The type pandas' C parser gives a column Arrow read as `parsed`, from its `text`."""
+    if pa.types.is_temporal(parsed.type) or (pa.types.is_floating(parsed.type) and pc.any(pc.is_nan(parsed)).as_py()):
+        return text
+    integers = pc.all(pc.match_substring_regex(pc.drop_null(text), _INTEGER)).as_py()
+    if not integers:
+        return parsed
+    finite = pc.filter(parsed, pc.is_finite(parsed))
+    if len(finite) and pc.max(pc.abs(finite)).as_py() >= _INT64_LIMIT:
+        return text  # integers beyond int64: kept as written (`column_cleaning` says so)
+    return pc.cast(pc.utf8_ltrim(pc.utf8_trim(text, " \t"), "+"), pa.int64())  # one sign at most
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """pandas' dtypes: an all-empty column is float64, true/false with gaps nullable "boolean"."""
+    for index, column in enumerate(table.columns):
+        if pa.types.is_null(column.type):
+            table = table.set_column(index, table.field(index).name, pc.cast(column, pa.float64()))
+    complete_booleans = [
+        field.name
+        for field, column in zip(table.schema, table.columns, strict=True)
+        if pa.types.is_boolean(field.type) and column.null_count == 0
+    ]
+    frame = table.to_pandas(split_blocks=True, self_destruct=True, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    for name in complete_booleans:
+        frame[name] = frame[name].to_numpy(dtype=bool)
+    return frame
