@@ -6,14 +6,15 @@ import hashlib
 import secrets
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.data.csv_reader import CsvLimits
+from app.data.csv_reader import CsvLimits, ParsedCsv
 from app.data.frame_store import frame_path, write_frame
-from app.data.profiling import profile_frame
+from app.data.profiling import DatasetProfile, profile_frame
 from app.data.table_files import read_table_file
 from app.db.experiments import revoke_active
 from app.db.models import Dataset, Experiment
@@ -50,15 +51,19 @@ def store_dataset(
     Raises ``CsvError`` for a file that cannot be used; the upload file is then
     left for the caller to delete, and nothing is stored.
     """
-    parsed = read_table_file(upload_path, limits, sheet=sheet)
-    profile = profile_frame(parsed.frame, column_notes=parsed.column_notes)
+    staged_frame = frame_path(upload_path)  # the rows as read, for experiments to load quickly
+    try:
+        parsed, profile, digest = _read_and_profile(upload_path, staged_frame, limits, sheet)
+    except BaseException:
+        staged_frame.unlink(missing_ok=True)
+        raise
     stored_name = f"{secrets.token_hex(16)}.{parsed.options.file_format}"
     final_path = datasets_dir / stored_name
     dataset = Dataset(
         name=_display_name(original_name),
         stored_name=stored_name,
         size_bytes=upload_path.stat().st_size,
-        sha256=_sha256(upload_path),
+        sha256=digest,
         row_count=len(parsed.frame),
         column_count=len(parsed.frame.columns),
         read_options=parsed.options.to_dict(),
@@ -66,11 +71,9 @@ def store_dataset(
         profile=profile.to_dict(),
     )
     session.add(dataset)
-    session.flush()
-    # The rows as read, for experiments to load quickly; moved into place with the upload.
-    staged_frame = frame_path(upload_path)
     try:
-        write_frame(parsed.frame, staged_frame, parsed.options.missing_tokens)
+        session.flush()
+        # The Parquet copy moves into place with the upload.
         upload_path.replace(final_path)
         staged_frame.replace(frame_path(final_path))
         session.commit()
@@ -79,6 +82,20 @@ def store_dataset(
             path.unlink(missing_ok=True)
         raise
     return dataset
+
+
+def _read_and_profile(
+    upload_path: Path, staged_frame: Path, limits: CsvLimits, sheet: str | None
+) -> tuple[ParsedCsv, DatasetProfile, str]:
+    """Hashing the upload and writing the Parquet copy run on other threads beside reading
+    and profiling: each spends most of its time outside the GIL."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        hashing = pool.submit(_sha256, upload_path)
+        parsed = read_table_file(upload_path, limits, sheet=sheet)
+        storing = pool.submit(write_frame, parsed.frame, staged_frame, parsed.options.missing_tokens)
+        profile = profile_frame(parsed.frame, column_notes=parsed.column_notes, value_counts=parsed.value_counts)
+        storing.result()
+        return parsed, profile, hashing.result()
 
 
 def set_missing_tokens(
@@ -90,7 +107,9 @@ def set_missing_tokens(
     """
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
     parsed = read_table_file(path, limits, missing_tokens=tokens, sheet=dataset.read_options.get("sheet"))
-    profile = profile_frame(parsed.frame, column_notes=parsed.column_notes, missing_tokens=tokens)
+    profile = profile_frame(
+        parsed.frame, column_notes=parsed.column_notes, missing_tokens=tokens, value_counts=parsed.value_counts
+    )
     dataset.row_count = len(parsed.frame)
     dataset.column_count = len(parsed.frame.columns)
     dataset.read_options = parsed.options.to_dict()
