@@ -42,6 +42,10 @@ class ArrowRowError(Exception):
     quote): the record scan finds it again and names its line."""
 
 
+class _TypeHintError(Exception):
+    """A column did not hold the type the file's head showed."""
+
+
 class NotUtf8Error(Exception):
     """Bytes that are not UTF-8 in a file read as UTF-8: the caller picks a fallback encoding."""
 
@@ -55,12 +59,16 @@ def read_with_arrow(path: Path, options: ReadOptions, newlines_in_values: bool) 
     """Raises ArrowRowError for a record that does not fit, NotUtf8Error for bytes that are not
     UTF-8 (and not an encoding that transcodes them)."""
     skip = leading_blank_lines(path, options)
-    head_types = _head_temporal_columns(path, options, skip, newlines_in_values)
-    table = _read(path, options, skip, newlines_in_values, text_columns=head_types)
+    head = _head_types(path, options, skip, newlines_in_values)
+    try:
+        table = _read(path, options, skip, newlines_in_values, head)
+    except _TypeHintError:  # a column the head showed as numbers or true/false holds more
+        text_only = {name: kind for name, kind in head.items() if pa.types.is_string(kind)}
+        table = _read(path, options, skip, newlines_in_values, text_only)
     names = table.column_names
     retext = [name for name in names if _needs_text(table.column(name))]
     if retext:
-        text = _read(path, options, skip, newlines_in_values, text_columns=retext, only=retext)
+        text = _read(path, options, skip, newlines_in_values, dict.fromkeys(retext, pa.string()), only=retext)
         for name in retext:
             table = table.set_column(names.index(name), name, _pandas_typed(table.column(name), text.column(name)))
     if any(pa.types.is_binary(field.type) for field in table.schema):
@@ -95,7 +103,7 @@ def _read(
     options: ReadOptions,
     skip: int,
     newlines_in_values: bool,
-    text_columns: list[str],
+    column_types: dict[str, pa.DataType],
     only: list[str] | None = None,
 ) -> pa.Table:
     read_options = pacsv.ReadOptions(
@@ -117,31 +125,44 @@ def _read(
         quoted_strings_can_be_null=True,
         true_values=_TRUE,
         false_values=_FALSE,
-        column_types={name: pa.string() for name in text_columns},
+        column_types=column_types,
         include_columns=only,
     )
     source = path if isinstance(path, io.BytesIO) else str(path)
     try:
         return pacsv.read_csv(source, read_options, parse_options, convert_options)
     except (pa.ArrowInvalid, pa.ArrowKeyError) as exc:
+        if "invalid UTF8" in str(exc):  # a column read as text from the start
+            raise NotUtf8Error from None
+        if "CSV conversion error" in str(exc):
+            raise _TypeHintError from None
         raise ArrowRowError(str(exc)) from None
 
 
-def _head_temporal_columns(path: Path, options: ReadOptions, skip: int, newlines_in_values: bool) -> list[str]:
-    """Columns the first megabyte shows as dates or times: read as text from the start (a
-    column wrongly listed is harmless: text is what it ends as unless it holds dates)."""
+def _head_types(path: Path, options: ReadOptions, skip: int, newlines_in_values: bool) -> dict[str, pa.DataType]:
+    """The column types the first megabyte shows, dates and times as text: given to Arrow for
+    the whole file, which spares it trying type after type on every block. A column later
+    holding more (text among numbers) fails the conversion, and the file is read again with
+    only the text columns given (Arrow only ever widens a type towards text, and a column
+    wrongly given as text is harmless: text is what it ends as unless it holds only dates)."""
     if options.encoding.startswith(("utf-16", "utf-32")):
-        return []
+        return {}
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     head = head[: head.rfind(b"\n") + 1]
     if not head:
-        return []
+        return {}
     try:
-        table = _read(io.BytesIO(head), options, skip, newlines_in_values, text_columns=[])
-    except ArrowRowError:
-        return []
-    return [field.name for field in table.schema if pa.types.is_temporal(field.type)]
+        table = _read(io.BytesIO(head), options, skip, newlines_in_values, {})
+    except (ArrowRowError, _TypeHintError, NotUtf8Error):
+        return {}
+    types = {}
+    for field in table.schema:
+        if pa.types.is_temporal(field.type) or pa.types.is_string(field.type):
+            types[field.name] = pa.string()
+        elif pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_boolean(field.type):
+            types[field.name] = field.type
+    return types
 
 
 def _needs_text(column: pa.ChunkedArray) -> bool:

@@ -29,7 +29,12 @@ def write_frame(frame: pd.DataFrame, path: Path, missing_tokens: list[str] | Non
     metadata = dict(table.schema.metadata or {})
     metadata[_TOKENS_KEY] = json.dumps(missing_tokens).encode()
     partial = path.with_name(path.name + ".part")
-    pq.write_table(table.replace_schema_metadata(metadata), partial, compression="zstd")
+    # LZ4 and dictionaries for text only: about half the CPU time of zstd with dictionaries
+    # everywhere (a million distinct floats make a dictionary for nothing), and quicker to load.
+    text = [
+        field.name for field in table.schema if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+    ]
+    pq.write_table(table.replace_schema_metadata(metadata), partial, compression="lz4", use_dictionary=text)
     os.replace(partial, path)
 
 
