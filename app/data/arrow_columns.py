@@ -7,9 +7,13 @@ therefore happens here, on the Arrow data.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _SPACE, _TAB = 32, 9
 
@@ -22,6 +26,15 @@ ValueCounts = dict[str, tuple[object, pa.StructArray]]
 def known_counts(counted: ValueCounts | None, name: str, column: pd.Series) -> pa.StructArray | None:
     entry = (counted or {}).get(name)
     return entry[1] if entry is not None and entry[0] is column.array else None
+
+
+def count_values(arrays: dict[str, pa.Array]) -> dict[str, pa.StructArray]:
+    """Each array's `value_counts`, several at once: Arrow counts outside the GIL, one core
+    per column."""
+    if len(arrays) < 2:
+        return {name: pc.value_counts(array) for name, array in arrays.items()}
+    with ThreadPoolExecutor(max_workers=min(len(arrays), os.cpu_count() or 1)) as pool:
+        return dict(zip(arrays, pool.map(pc.value_counts, arrays.values()), strict=True))
 
 
 def arrow_text(column: pd.Series) -> pa.Array | None:

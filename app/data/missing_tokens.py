@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from app.data.arrow_columns import ValueCounts, arrow_text, text_series
+from app.data.arrow_columns import ValueCounts, arrow_text, count_values, text_series
 
 DEFAULT_MISSING_TOKENS = (
     "NA",
@@ -64,6 +64,9 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None, counted: ValueCo
     if not keys:
         return found
     numeric_tokens = _numeric_tokens(tokens or [])
+    texts = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    arrays = {name: array for name in texts if (array := arrow_text(frame[name])) is not None}
+    all_counts = count_values(arrays)
     for name, dtype in frame.dtypes.items():
         if numeric_tokens and _is_number_dtype(dtype):
             if counts := _mask_numbers(frame, str(name), numeric_tokens):
@@ -72,9 +75,8 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None, counted: ValueCo
         if not (pd.api.types.is_string_dtype(dtype) or dtype == np.dtype(object)):
             continue
         column = frame[name]
-        array = arrow_text(column)
-        if array is not None:
-            value_counts = pc.value_counts(array)
+        if name in arrays:
+            array, value_counts = arrays[name], all_counts[name]
             if counts := _mask_arrow_text(frame, str(name), array, value_counts, keys, tokens is None):
                 found[str(name)] = counts
             elif counted is not None:
