@@ -34,6 +34,8 @@ _TRUE = ["True", "TRUE", "true"]  # pandas' C parser's spellings
 _FALSE = ["False", "FALSE", "false"]
 _INTEGER = r"^[ \t]*[+-]?\d+[ \t]*$"
 _INT64_LIMIT = 2.0**63
+BLOCK_BYTES = 4 << 20  # Arrow parses blocks of this size in parallel
+LARGEST_BLOCK_BYTES = 1 << 30  # for a record longer than a block (a very wide row, a long quoted text)
 _ARROW_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8"}  # Arrow skips a UTF-8 BOM itself
 
 
@@ -105,12 +107,14 @@ def _read(
     newlines_in_values: bool,
     column_types: dict[str, pa.DataType],
     only: list[str] | None = None,
+    block_size: int | None = None,
 ) -> pa.Table:
+    block_size = block_size or BLOCK_BYTES
     read_options = pacsv.ReadOptions(
         encoding=_ARROW_ENCODINGS.get(options.encoding, options.encoding),
         skip_rows=skip,
         column_names=None if options.has_header else options.columns,
-        block_size=4 << 20,
+        block_size=block_size,
     )
     parse_options = pacsv.ParseOptions(
         delimiter=options.delimiter,
@@ -136,6 +140,8 @@ def _read(
             raise NotUtf8Error from None
         if "CSV conversion error" in str(exc):
             raise _TypeHintError from None
+        if "straddl" in str(exc) and block_size < LARGEST_BLOCK_BYTES:  # a record longer than a block
+            return _read(path, options, skip, newlines_in_values, column_types, only, LARGEST_BLOCK_BYTES)
         raise ArrowRowError(str(exc)) from None
 
 

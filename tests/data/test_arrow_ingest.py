@@ -133,3 +133,12 @@ def test_tokens_and_profile_of_large_text_columns_stay_in_arrow(tmp_path: Path) 
     assert "`None` appears 3,333 times in this column: a category or missing?" in veneer.notes
     assert profile.column("code").kind == "id" and profile.column("code").unique == 5000
     assert profile.column("day").stats == {"min": "2021-03-01T00:00:00", "max": "2021-03-28T00:00:00"}
+
+
+def test_a_record_longer_than_an_arrow_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.data import arrow_csv
+
+    monkeypatch.setattr(arrow_csv, "BLOCK_BYTES", 4096)
+    long_text = "word " * 2000
+    parsed = read(tmp_path, f"id,note\n1,{long_text}\n2,short\n")
+    assert parsed.frame["note"].tolist() == [long_text.strip(), "short"]
