@@ -28,7 +28,7 @@ def known_counts(counted: ValueCounts | None, name: str, column: pd.Series) -> p
     return entry[1] if entry is not None and entry[0] is column.array else None
 
 
-def count_values(arrays: dict[str, pa.Array]) -> dict[str, pa.StructArray]:
+def count_values(arrays: dict[str, pa.ChunkedArray]) -> dict[str, pa.StructArray]:
     """Each array's `value_counts`, several at once: Arrow counts outside the GIL, one core
     per column."""
     if len(arrays) < 2:
@@ -37,13 +37,14 @@ def count_values(arrays: dict[str, pa.Array]) -> dict[str, pa.StructArray]:
         return dict(zip(arrays, pool.map(pc.value_counts, arrays.values()), strict=True))
 
 
-def arrow_text(column: pd.Series) -> pa.Array | None:
-    """The Arrow array behind a text column, or None when it is not Arrow-backed text."""
+def arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow data behind a text column (its chunks as read: no copy), or None when it is
+    not Arrow-backed text."""
     dtype = column.dtype
     if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
         return None
-    array = pa.array(column)
-    return array if pa.types.is_large_string(array.type) or pa.types.is_string(array.type) else None
+    chunked = column.array.__arrow_array__()
+    return chunked if pa.types.is_large_string(chunked.type) or pa.types.is_string(chunked.type) else None
 
 
 def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:

@@ -76,7 +76,10 @@ def read_with_arrow(path: Path, options: ReadOptions, newlines_in_values: bool) 
     if any(pa.types.is_binary(field.type) for field in table.schema):
         raise NotUtf8Error
     table = table.rename_columns(options.columns)
-    return ArrowRead(_to_pandas(table))
+    frame = _to_pandas(table)
+    del table
+    pa.default_memory_pool().release_unused()  # the parse's buffers, back to the system now
+    return ArrowRead(frame)
 
 
 def leading_blank_lines(path: Path, options: ReadOptions) -> int:

@@ -105,7 +105,7 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None, counted: ValueCo
 
 
 def _mask_arrow_text(
-    frame: pd.DataFrame, name: str, array: pa.Array, value_counts: pa.StructArray, keys: set[str], default: bool
+    frame: pd.DataFrame, name: str, array: pa.ChunkedArray, value_counts: pa.StructArray, keys: set[str], default: bool
 ) -> dict[str, int]:
     """`apply_tokens` for one Arrow-backed text column: the same decisions, on whole arrays."""
     uniques = value_counts.field("values").drop_null()
@@ -191,7 +191,7 @@ def _counts_by_spelling(stripped: list[str], counts: np.ndarray, is_token: np.nd
     return dict(sorted(by_spelling.items(), key=lambda item: -item[1]))
 
 
-def _typed_arrow(masked: pa.Array, plain_numbers: bool, booleans: bool, index: pd.Index) -> pd.Series:
+def _typed_arrow(masked: pa.ChunkedArray, plain_numbers: bool, booleans: bool, index: pd.Index) -> pd.Series:
     """`_typed` on Arrow text: values are trimmed, then cast (some tokens are missing, so
     numbers are float64, as pandas' `to_numeric` makes them)."""
     trimmed = pc.utf8_trim(masked, _PADDING)
@@ -202,7 +202,7 @@ def _typed_arrow(masked: pa.Array, plain_numbers: bool, booleans: bool, index: p
             return _typed(text_series(masked, index), plain_numbers, booleans)
     if booleans:
         lowered = pc.utf8_lower(trimmed)
-        return pd.Series(pd.BooleanDtype().__from_arrow__(pa.chunked_array([pc.equal(lowered, "true")])), index=index)
+        return pd.Series(pd.BooleanDtype().__from_arrow__(pc.equal(lowered, "true")), index=index)
     return text_series(masked, index)
 
 
