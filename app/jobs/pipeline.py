@@ -259,6 +259,24 @@ def training_config(spec: ExperimentSpec) -> TrainingConfig:
     return TrainingConfig(**spec.training.model_dump())
 
 
+def train_network(
+    prepared: PreparedExperiment,
+    spec: ExperimentSpec,
+    *,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[Network, TrainingResult]:
+    """Build the spec's network and train it on the training split, early-stopped on validation."""
+    pipeline = prepared.pipeline
+    net = build_network(spec, pipeline)
+    result = fit(
+        net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
+        prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
+        metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
+    )
+    return net, result
+
+
 def _evaluate(
     pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
@@ -315,12 +333,7 @@ def run_experiment(
     """Prepare, train with early stopping on the validation split, evaluate and predict."""
     prepared = prepare_experiment(frame, spec, column_kinds)
     pipeline = prepared.pipeline
-    net = build_network(spec, pipeline)
-    result = fit(
-        net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
-        prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
-        metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
-    )
+    net, result = train_network(prepared, spec, on_epoch=on_epoch, should_stop=should_stop)
     metrics, details, parts, plots, decoded_splits = {}, {}, [], {}, {}
     for name in ("train", "validation", "test"):
         outputs = net.predict(prepared.X[name])
