@@ -68,20 +68,12 @@ def _rdataset(package: str, name: str, label: str, drop: tuple[str, ...] = ()) -
     return load
 
 
-def _linnerud() -> tuple[pd.DataFrame, str]:
-    bunch = datasets.load_linnerud(as_frame=True)
-    frame = bunch.data.copy()  # type: ignore[attr-defined]
-    frame["Weight"] = bunch.target["Weight"]  # type: ignore[attr-defined]
-    return frame, "Weight"
-
-
 DATASETS: dict[str, Callable[[], tuple[pd.DataFrame, str]]] = {
     "iris": _sklearn(datasets.load_iris),
     "wine": _sklearn(datasets.load_wine),
     "breast_cancer": _sklearn(datasets.load_breast_cancer),
     "digits": _sklearn(datasets.load_digits),
     "diabetes": _sklearn(datasets.load_diabetes, label_names=False),
-    "linnerud": _linnerud,
     "penguins": _rdataset("palmerpenguins", "penguins", "species"),
     "boston": _rdataset("MASS", "Boston", "medv"),
     "carseats": _rdataset("ISLR", "Carseats", "Sales"),
@@ -208,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
             kinds = {column.name: column.kind for column in profile_frame(frame).columns}
             scores = [run_seed(frame, label, kinds, seed) for seed in range(seeds)]
             ours, boosting, mlp = ([getattr(s, f) for s in scores] for f in ("ours", "boosting", "mlp"))
-            task_metric = "R²" if name in ("diabetes", "linnerud", "boston", "carseats", "hitters", "wage") \
+            task_metric = "R²" if name in ("diabetes", "boston", "carseats", "hitters", "wage") \
                 else "accuracy"
             seconds = statistics.mean(s.seconds for s in scores)
             print(f"{name:<14} {len(frame):>6} {task_metric:<8} {_mean_std(ours):>12} {_mean_std(boosting):>12}"

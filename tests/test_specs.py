@@ -27,7 +27,9 @@ DESIGN_EXAMPLE = {
     "split": {"train": 0.67, "validation": 0.21, "test": 0.12, "stratify": True, "seed": 0},
     "layers": [{"units": 64, "activation": "relu", "dropout": 0.0, "batchnorm": False}],
     "training": {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 32,
-                 "epochs": 200, "early_stopping_patience": 20, "weight_decay": 0.0, "seed": 0},
+                 "epochs": 200, "early_stopping_patience": 20, "weight_decay": 0.0, "seed": 0,
+                 "class_weight": "none", "early_stopping_metric": "loss", "target_transform": "none",
+                 "schedule": "constant", "regression_loss": "mse", "initializer": "auto", "clip_norm": None},
 }
 
 

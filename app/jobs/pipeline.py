@@ -29,8 +29,9 @@ from app.data.splits import SplitIndices, quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
 from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, resolve_task
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
+from app.jobs import training_options
 from app.jobs.diagnostics import find_warnings
-from app.specs import ExperimentSpec
+from app.specs import ExperimentSpec, training_problems
 
 # Per task: output activation, loss, and the metric the engine reports each epoch.
 OUTPUT_OF_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
@@ -74,9 +75,10 @@ class FittedPipeline:
     def output_activation(self) -> str:
         return OUTPUT_OF_TASK[self.task]
 
-    @property
-    def loss(self) -> str:
-        return LOSS_OF_TASK[self.task]
+    loss: str = ""  # the engine's loss; by default the task's (LOSS_OF_TASK)
+
+    def __post_init__(self) -> None:
+        self.loss = self.loss or LOSS_OF_TASK[self.task]
 
     def transform_new_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """The network's inputs for these rows, shape (n, n_inputs), float32."""
@@ -194,7 +196,10 @@ def prepare_experiment(
     labeled = frame.iloc[labeled_positions].reset_index(drop=True)
     label = labeled[spec.label]
     guess = resolve_task(spec.task, label, spec.label)
-    codec = make_label_codec(guess.task)
+    problems = training_problems(spec.training, guess.task)
+    if problems:
+        raise ValueError(problems[0])
+    codec = make_label_codec(guess.task, spec.training.target_transform)
     if guess.task == "regression":
         strata = quantile_bins(label)
     else:
@@ -207,6 +212,7 @@ def prepare_experiment(
         codec.fit(train[spec.label])  # mean and spread from the training rows only
     table = TableEncoder(encoders).fit(train)
     pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
+    pipeline.loss = training_options.loss_of(guess.task, spec.training)
     X, y, rows = {}, {}, {}
     for name, positions in splits.items():
         part = labeled.iloc[positions]
@@ -248,7 +254,7 @@ class ExperimentOutcome:
 
 def build_network(spec: ExperimentSpec, pipeline: FittedPipeline) -> Network:
     """The spec's hidden layers, then the output layer and activation the task needs."""
-    hidden = [layer.model_dump() for layer in spec.layers]
+    hidden = training_options.hidden_layers(spec)
     return build_mlp(
         pipeline.n_inputs, hidden, pipeline.n_outputs, pipeline.output_activation,
         seed=spec.training.seed,
@@ -256,7 +262,8 @@ def build_network(spec: ExperimentSpec, pipeline: FittedPipeline) -> Network:
 
 
 def training_config(spec: ExperimentSpec) -> TrainingConfig:
-    return TrainingConfig(**spec.training.model_dump())
+    """The engine's settings of this spec, without the ones that need the data (class weights)."""
+    return training_options.training_config(spec)
 
 
 def train_network(
@@ -269,10 +276,13 @@ def train_network(
     """Build the spec's network and train it on the training split, early-stopped on validation."""
     pipeline = prepared.pipeline
     net = build_network(spec, pipeline)
+    config = training_options.training_config(
+        spec, pipeline.task, prepared.y["train"], max(2, len(pipeline.label_codec.classes)))
     result = fit(
         net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
-        prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
+        prepared.y["validation"], loss=pipeline.loss, config=config,
         metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
+        score=training_options.stopping_score(pipeline.task, spec.training, pipeline.label_codec),
     )
     return net, result
 
