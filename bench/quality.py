@@ -15,18 +15,21 @@ std over the seeds. The goal: LayerLab at or above boosting within max(0.01, std
 and never below the MLP by more than that.
 
 `python -m bench quality --quick` runs 2 seeds on at most 1,500 rows per dataset;
-`--datasets iris,wine` picks datasets.
+`--datasets=iris,wine` picks datasets; `--training='{"epochs": 300}'` tries other
+training settings on top of the defaults.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import statistics
 import sys
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,8 +139,10 @@ def _boosting(prepared: PreparedExperiment, seed: int) -> np.ndarray:
     return model.predict(X["test"])
 
 
-def run_seed(frame: pd.DataFrame, label: str, kinds: dict[str, str], seed: int) -> Scores:
-    spec = ExperimentSpec(dataset_id=1, label=label, split=SplitSpec(seed=seed))
+def run_seed(frame: pd.DataFrame, label: str, kinds: dict[str, str], seed: int,
+             training: dict[str, Any] | None = None) -> Scores:
+    spec = ExperimentSpec.model_validate({"dataset_id": 1, "label": label, "split": SplitSpec(seed=seed),
+                                          "training": training or {}})
     prepared = prepare_experiment(frame, spec, kinds)
     pipeline = prepared.pipeline
     started = time.perf_counter()
@@ -172,20 +177,23 @@ def _verdict(ours: list[float], boosting: list[float], mlp: list[float]) -> str:
     return "; ".join(problems) or "goal met"
 
 
-def _options(argv: list[str]) -> tuple[int, int | None, list[str]]:
+def _options(argv: list[str]) -> tuple[int, int | None, list[str], dict[str, Any]]:
     quick = "--quick" in argv
     chosen = list(DATASETS)
+    training: dict[str, Any] = {}
     for arg in argv:
         if arg.startswith("--datasets="):
             chosen = [name for name in arg.split("=", 1)[1].split(",") if name]
+        if arg.startswith("--training="):  # e.g. --training='{"schedule": "cosine"}': try other settings
+            training = json.loads(arg.split("=", 1)[1])
     unknown = [name for name in chosen if name not in DATASETS]
     if unknown:
         raise SystemExit(f"Unknown dataset {unknown[0]!r}; choose from {', '.join(DATASETS)}.")
-    return (QUICK_SEEDS, QUICK_ROWS, chosen) if quick else (SEEDS, None, chosen)
+    return (QUICK_SEEDS, QUICK_ROWS, chosen, training) if quick else (SEEDS, None, chosen, training)
 
 
 def main(argv: list[str] | None = None) -> None:
-    seeds, max_rows, chosen = _options(sys.argv[1:] if argv is None else argv)
+    seeds, max_rows, chosen, training = _options(sys.argv[1:] if argv is None else argv)
     print(f"{seeds} split seeds, 67/21/12; accuracy or R² on the test rows, mean±std"
           + (f"; at most {max_rows} rows per dataset (--quick)" if max_rows else ""))
     print(f"{'dataset':<14} {'rows':>6} {'metric':<8} {'LayerLab':>12} {'boosting':>12} {'MLP(64,64)':>12}"
@@ -198,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
             if max_rows and len(frame) > max_rows:
                 frame = frame.sample(max_rows, random_state=0).reset_index(drop=True)
             kinds = {column.name: column.kind for column in profile_frame(frame).columns}
-            scores = [run_seed(frame, label, kinds, seed) for seed in range(seeds)]
+            scores = [run_seed(frame, label, kinds, seed, training) for seed in range(seeds)]
             ours, boosting, mlp = ([getattr(s, f) for s in scores] for f in ("ours", "boosting", "mlp"))
             task_metric = "R²" if name in ("diabetes", "boston", "carseats", "hitters", "wage") \
                 else "accuracy"

@@ -25,6 +25,7 @@ from app.jobs.topology import (
     propose_task,
 )
 from app.specs import ExperimentSpec, LayerSpec, SplitSpec, TrainingSpec, validation_messages
+from app.web.builder_training import proposed_options, read_training_options
 
 MOSTLY_MISSING_SHARE = 0.5
 HIGH_CARDINALITY = 50
@@ -244,7 +245,7 @@ def initial_state(dataset: Dataset, leaking: set[str], spec: ExperimentSpec | No
     task = draft.proposal.task or "binary"
     train_rows = draft.split_rows["train"]
     draft.layers = propose_layers(task, train_rows, draft.diagram["inputs"], draft.proposal.n_classes)
-    draft.training = propose_training(task, train_rows)
+    draft.training = propose_training(task, train_rows).model_copy(update=proposed_options(draft))
     return draft
 
 
@@ -299,6 +300,7 @@ def state_from_form(dataset: Dataset, form: FormData, leaking: set[str]) -> Buil
             early_stopping_patience=reader.number("patience", "Patience", 20, whole=True, blank=None),
             weight_decay=reader.number("weight_decay", "Weight decay", 0.0),
             seed=reader.number("seed", "Seed", 0, whole=True),
+            **read_training_options(form),
         )
     except ValidationError as error:
         problems += [f"Training: {message}." for message in validation_messages(error)]
