@@ -73,7 +73,7 @@ def proposals(label: Mapping[str, Any], rows: int, task: str) -> dict[str, str]:
         )
     if task == "regression" and is_skewed_positive(label):
         found["target_transform"] = (
-            f'"{label.get("name")}" is positive and skewed (a few large values): learning its logarithm '
+            f'“{label.get("name")}” is positive and skewed (a few large values): learning its logarithm '
             "weighs a 10 % error the same on small and large values; predictions come back in its units."
         )
     return found
