@@ -24,7 +24,7 @@ SCHEDULES = {
     "plateau": "on plateau (halve after 5 epochs without progress)",
 }
 LOSSES = {"mse": "MSE (squared error)", "mae": "MAE (absolute error)", "huber": "Huber (squared near, absolute far)"}
-INITIALIZERS = {"auto": "auto (He for ReLU-like, Glorot otherwise)", "he_uniform": "He uniform",
+INITIALIZERS = {"auto": "auto (by activation)", "he_uniform": "He uniform",
                 "he_normal": "He normal", "glorot_uniform": "Glorot uniform", "glorot_normal": "Glorot normal"}
 PROPOSED_VALUE = {"class_weight": "balanced", "target_transform": "log"}
 _CHOICES = ("class_weight", "early_stopping_metric", "target_transform", "schedule", "regression_loss", "initializer")

@@ -81,3 +81,14 @@ def test_defaults_are_spelled_out(client: TestClient, dataset_id: int) -> None:
     assert training["class_weight"] == "balanced" and training["early_stopping_metric"] == "balanced_accuracy"
     assert (training["schedule"], training["regression_loss"], training["initializer"], training["clip_norm"],
             training["target_transform"]) == ("constant", "mse", "auto", None, "none")
+
+
+def test_the_curves_name_the_watched_metric(client: TestClient, run_queued: Callable[[], int], dataset_id: int) -> None:
+    created = _post(client, dataset_id, "kind", early_stopping_metric="f1_macro", epochs=4)
+    experiment_id = created.json()["id"]
+    run_queued()
+    page = client.get(f"/experiments/{experiment_id}").text
+    assert 'data-watched="f1_macro"' in page and "F1 (macro)" in page and "early stopping watches it" in page
+    experiment = client.get(f"/api/experiments/{experiment_id}").json()
+    assert experiment["status"] == "completed", experiment["error"]
+    assert 1 <= experiment["best_epoch"] <= 4
