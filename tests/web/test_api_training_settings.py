@@ -80,7 +80,7 @@ def test_defaults_are_spelled_out(client: TestClient, dataset_id: int) -> None:
     training = client.get(f"/api/experiments/{created.json()['id']}").json()["spec"]["training"]
     assert training["class_weight"] == "balanced" and training["early_stopping_metric"] == "balanced_accuracy"
     assert (training["schedule"], training["regression_loss"], training["initializer"], training["clip_norm"],
-            training["target_transform"]) == ("constant", "mse", "auto", None, "none")
+            training["target_transform"]) == ("plateau", "mse", "auto", None, "none")
 
 
 def test_the_curves_name_the_watched_metric(client: TestClient, run_queued: Callable[[], int], dataset_id: int) -> None:
