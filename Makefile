@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test bench browser lint clean ingest engine defaults server quality
+.PHONY: install install-dev run test bench browser lint clean ingest engine defaults server inspection quality
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,7 +38,7 @@ BENCHES := $(filter-out bench,$(MAKECMDGOALS))
 bench: install-dev
 	$(PY) -m bench $(BENCHES)
 
-ingest engine defaults server quality:
+ingest engine defaults server inspection quality:
 	@:
 
 lint: install-dev

@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-SECTIONS = ["ingest", "engine", "defaults", "server", "quality"]
+SECTIONS = ["ingest", "engine", "defaults", "server", "inspection", "quality"]
 
 
 def main(argv: list[str]) -> int:

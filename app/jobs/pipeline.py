@@ -272,10 +272,14 @@ def train_network(
     *,
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_network: Callable[[Network, np.ndarray, list[str]], None] | None = None,
 ) -> tuple[Network, TrainingResult]:
     """Build the spec's network and train it on the training split, early-stopped on validation."""
     pipeline = prepared.pipeline
     net = build_network(spec, pipeline)
+    if on_network is not None:
+        validation = prepared.X["validation"]
+        on_network(net, validation if len(validation) else prepared.X["train"], pipeline.feature_names)
     config = training_options.training_config(
         spec, pipeline.task, prepared.y["train"], max(2, len(pipeline.label_codec.classes)))
     result = fit(
@@ -339,11 +343,18 @@ def run_experiment(
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     importance_repeats: int = 5,
+    on_network: Callable[[Network, np.ndarray, list[str]], None] | None = None,
 ) -> ExperimentOutcome:
-    """Prepare, train with early stopping on the validation split, evaluate and predict."""
+    """Prepare, train with early stopping on the validation split, evaluate and predict.
+
+    on_network: called once before training with the network, the encoded
+    validation rows (the training rows when there are none) and the names of the
+    network's inputs ("island=Dream"), to look inside it.
+    """
     prepared = prepare_experiment(frame, spec, column_kinds)
     pipeline = prepared.pipeline
-    net, result = train_network(prepared, spec, on_epoch=on_epoch, should_stop=should_stop)
+    net, result = train_network(prepared, spec, on_epoch=on_epoch, should_stop=should_stop,
+                                on_network=on_network)
     metrics, details, parts, plots, decoded_splits = {}, {}, [], {}, {}
     for name in ("train", "validation", "test"):
         outputs = net.predict(prepared.X[name])
