@@ -243,3 +243,16 @@ def interrupt_expired_leases(*, session: Session, now: datetime | None = None) -
     ).rowcount
     session.commit()
     return int(count or 0)
+
+
+def count_running_experiments(*, session: Session, other_than: int, now: datetime | None = None) -> int:
+    """Experiments other than `other_than` that a live worker is training."""
+    now = now or utc_now()
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Experiment)
+            .where(Experiment.status == Status.RUNNING, Experiment.id != other_than, Experiment.lease_expires_at >= now)
+        )
+        or 0
+    )

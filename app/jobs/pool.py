@@ -1,4 +1,5 @@
-"""Executors run the worker loop somewhere. Today: local processes, one per core.
+"""Executors run the worker loop somewhere. Today: local processes, one per core,
+sharing a count of busy workers so that each job sizes its BLAS threads to the idle cores.
 
 The interface is small on purpose, so that a distributed executor (Dask or Ray)
 can run the same `worker_main` on a cluster later.
@@ -32,6 +33,7 @@ class LocalProcessPool:
         self._size = size
         self._context = multiprocessing.get_context("spawn")
         self._stopping = self._context.Event()
+        self.busy_jobs = self._context.Value("i", 0)  # workers in a job: each sizes its BLAS threads by it
         self._processes: list[BaseProcess] = []
         self.pool_id = uuid.uuid4().hex[:8]
 
@@ -45,7 +47,8 @@ class LocalProcessPool:
             for index in range(self._size):
                 process = self._context.Process(
                     target=worker_main,
-                    args=(self._settings.model_dump_json(), f"{self.pool_id}-{index}", self._stopping),
+                    args=(self._settings.model_dump_json(), f"{self.pool_id}-{index}", self._stopping,
+                          self.busy_jobs),
                     name=f"layerlab-worker-{index}",
                     daemon=True,
                 )

@@ -29,7 +29,7 @@ from app.engine import EpochReport
 from app.jobs.artifacts import save_outcome
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
-from app.jobs.worker import LEASE_SECONDS, WorkerContext
+from app.jobs.worker import LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.specs import ExperimentSpec
 
 logger = logging.getLogger("layerlab.runner")
@@ -83,6 +83,7 @@ class _Progress:
         if time.monotonic() - self.last_check >= CANCEL_CHECK_SECONDS:
             with self.context.sessions() as session:
                 self.cancelled = is_cancel_requested(session=session, experiment_id=self.experiment_id)
+            fit_blas_threads(self.context, self.experiment_id)  # another job may have started
             self.last_check = time.monotonic()
         return self.cancelled
 

@@ -1,0 +1,107 @@
+"""BLAS threads per job: the cores no other job is using when it starts, at least one."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db.experiments import claim_next_experiment
+from app.jobs import runner, threads
+from app.jobs.pool import LocalProcessPool
+from app.jobs.threads import blas_threads_for_job, current_blas_threads
+from app.jobs.worker import WORKER_NICENESS, JobSlot, WorkerContext, fit_blas_threads, run_next
+from tests.jobs.test_worker import new_dataset, new_experiment, sessions  # noqa: F401 (a fixture)
+
+CORES = 4
+
+
+@pytest.mark.parametrize(
+    ("cores", "busy", "expected"),
+    [(2, 0, 2), (2, 1, 1), (2, 2, 1), (2, 7, 1), (8, 3, 5), (1, 0, 1), (16, 0, 16)],
+)
+def test_a_job_gets_the_cores_no_other_job_uses_and_at_least_one(cores: int, busy: int, expected: int) -> None:
+    assert blas_threads_for_job(cores, busy) == expected
+
+
+@pytest.fixture
+def threads_during_job(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The BLAS thread count each job ran with, on a machine of CORES cores."""
+    seen: list[int] = []
+    monkeypatch.setattr(threads, "available_cores", lambda: CORES)
+    monkeypatch.setattr(runner, "run_experiment", lambda context, experiment_id: seen.append(current_blas_threads()))
+    return seen
+
+
+def test_a_lone_job_uses_every_core_and_a_worker_returns_to_one_thread_after(
+    client: TestClient, settings: Settings, sessions: sessionmaker[Session], threads_during_job: list[int]  # noqa: F811
+) -> None:
+    new_experiment(client, new_dataset(client))
+    run_next(WorkerContext(settings, sessions, "w-1", threading.Event()))
+    assert threads_during_job == [CORES]
+    assert current_blas_threads() == 1
+
+
+def test_running_experiments_in_the_database_take_their_cores(
+    client: TestClient, settings: Settings, sessions: sessionmaker[Session], threads_during_job: list[int]  # noqa: F811
+) -> None:
+    dataset_id = new_dataset(client)
+    new_experiment(client, dataset_id)
+    new_experiment(client, dataset_id)
+    new_experiment(client, dataset_id)
+    with sessions() as session:  # two others are training elsewhere
+        claim_next_experiment(session=session, worker_id="other-1", lease_seconds=30)
+        claim_next_experiment(session=session, worker_id="other-2", lease_seconds=30)
+    run_next(WorkerContext(settings, sessions, "w-1", threading.Event()))
+    assert threads_during_job == [CORES - 2]
+
+
+def test_a_pool_counts_its_busy_workers(
+    client: TestClient, settings: Settings, sessions: sessionmaker[Session], threads_during_job: list[int]  # noqa: F811
+) -> None:
+    new_experiment(client, new_dataset(client))
+    busy = multiprocessing.get_context("spawn").Value("i", 3)  # three other workers of the pool train
+    run_next(WorkerContext(settings, sessions, "w-1", threading.Event(), busy_jobs=busy))
+    assert threads_during_job == [1]
+    assert busy.value == 3  # this job's slot is given back
+
+
+def test_a_job_that_started_alone_steps_down_when_others_start(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(threads, "available_cores", lambda: CORES)
+    busy = multiprocessing.get_context("spawn").Value("i", 0)
+    context = WorkerContext(settings, sessions, "w-1", threading.Event(), busy_jobs=busy)
+    with JobSlot(context):
+        fit_blas_threads(context, experiment_id=1)
+        assert current_blas_threads() == CORES
+        progress = runner._Progress(context, experiment_id=1, last_check=0.0)
+        busy.value += 2  # two more workers claim jobs
+        assert not progress.should_stop()  # its periodic check also re-sizes the threads
+        assert current_blas_threads() == CORES - 2
+        busy.value -= 2
+        progress.last_check = 0.0
+        progress.should_stop()
+        assert current_blas_threads() == CORES
+    assert current_blas_threads() == 1
+
+
+def test_pool_workers_run_at_a_lower_priority_than_the_server(settings_factory) -> None:  # type: ignore[no-untyped-def]
+    pool = LocalProcessPool(settings_factory(workers=1), 1)
+    pool.start()
+    try:
+        pid = pool._processes[0].pid
+        assert pid is not None
+        server = os.getpriority(os.PRIO_PROCESS, 0)
+        deadline = time.monotonic() + 30
+        while os.getpriority(os.PRIO_PROCESS, pid) != server + WORKER_NICENESS:
+            assert time.monotonic() < deadline, "the worker never lowered its priority"
+            time.sleep(0.05)
+    finally:
+        pool.stop()
