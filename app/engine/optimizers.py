@@ -90,9 +90,11 @@ class Adam(Optimizer):
     """m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g²;
     p -= lr m̂ / (sqrt(v̂) + eps), with m̂ = m / (1-b1^t), v̂ = v / (1-b2^t).
 
-    The bias corrections are folded into two scalars: lr m̂ / (sqrt(v̂) + eps)
-    = [lr sqrt(1-b2^t) / (1-b1^t)] m / (sqrt(v) + eps sqrt(1-b2^t)), exactly
-    PyTorch's result in 12 in-place passes over the vector.
+    The moments are kept without their (1 - b) factors, m' = m / (1-b1) and
+    v' = v / (1-b2), so each is a multiply and an add (m' = b1 m' + g), and every
+    constant is folded into two scalars: lr m̂ / (sqrt(v̂) + eps) = step m' / (sqrt(v') + eps'),
+    step = lr (1-b1) / ((1-b1^t) c), eps' = eps / c, c = sqrt((1-b2) / (1-b2^t)).
+    PyTorch's result (up to rounding) in 10 in-place passes over the vector.
     """
 
     decoupled = False
@@ -101,9 +103,11 @@ class Adam(Optimizer):
                  beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.0,
                  n_decayed: int = 0) -> None:
         super().__init__(size, dtype, learning_rate, weight_decay, n_decayed)
+        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
+            raise ValueError(f"Adam's betas must lie in [0, 1), not {beta1} and {beta2}.")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.m = np.zeros(size, dtype)
-        self.v = np.zeros(size, dtype)
+        self.m = np.zeros(size, dtype)  # m' = m / (1 - beta1)
+        self.v = np.zeros(size, dtype)  # v' = v / (1 - beta2)
         self.t = 0
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
@@ -117,18 +121,15 @@ class Adam(Optimizer):
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         self.t += 1
         m, v, scratch = self.m, self.v, self._scratch
-        correction2 = math.sqrt(1.0 - self.beta2**self.t)
-        step_size = self.learning_rate * correction2 / (1.0 - self.beta1**self.t)
-        # m = b1 (m - g) + g and v = b2 (v - g²) + g²: the moving averages without temporaries.
-        m -= grads
+        c = math.sqrt((1.0 - self.beta2) / (1.0 - self.beta2**self.t))
+        step_size = self.learning_rate * (1.0 - self.beta1) / ((1.0 - self.beta1**self.t) * c)
         m *= self.beta1
         m += grads
         np.square(grads, out=scratch)
-        v -= scratch
         v *= self.beta2
         v += scratch
         np.sqrt(v, out=scratch)
-        scratch += self.eps * correction2
+        scratch += self.eps / c
         np.divide(m, scratch, out=scratch)
         scratch *= step_size
         params -= scratch

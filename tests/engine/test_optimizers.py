@@ -75,6 +75,33 @@ def test_adam(problem) -> None:  # type: ignore[no-untyped-def]
     np.testing.assert_allclose(run(lambda n, d: Adam(n, d, LR), p, grads), adam_reference(p, grads))
 
 
+@pytest.mark.parametrize(("beta1", "beta2", "eps"), [(0.9, 0.999, 1e-8), (0.5, 0.9, 1e-3), (0.0, 0.0, 1e-8)])
+def test_adam_equals_the_textbook_formula_over_many_steps(beta1: float, beta2: float, eps: float) -> None:
+    """The folded, in-place update against Kingma & Ba's algorithm written out plainly,
+    over enough steps for the bias corrections to fade, gradients of every scale."""
+    rng = np.random.default_rng(2)
+    p = rng.standard_normal(50)
+    grads = [rng.standard_normal(50) * 10.0 ** rng.integers(-4, 3, 50) for _ in range(300)]
+    optimizer = Adam(p.size, p.dtype, LR, beta1=beta1, beta2=beta2, eps=eps)
+    got, expected, m, v = p.copy(), p.copy(), np.zeros_like(p), np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        optimizer.step(got, g.copy())
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        expected = expected - LR * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=f"step {t}")
+
+
+def test_adam_in_float32_stays_within_rounding_of_the_textbook_formula() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(1000).astype(np.float32)
+    grads = [rng.standard_normal(1000).astype(np.float32) for _ in range(100)]
+    got = run(lambda n, d: Adam(n, d, LR), p, grads)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, adam_reference(p.astype(np.float64), [g.astype(np.float64) for g in grads]),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_adam_with_l2_weight_decay_on_the_weights_only(problem) -> None:  # type: ignore[no-untyped-def]
     p, grads = problem
     got = run(lambda n, d: Adam(n, d, LR, weight_decay=0.5, n_decayed=4), p, grads)
