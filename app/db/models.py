@@ -49,7 +49,9 @@ class Dataset(Base):
     column_count: Mapped[int] = mapped_column(Integer)
     read_options: Mapped[dict[str, Any]] = mapped_column(JSON)
     notices: Mapped[list[Any]] = mapped_column(JSON)
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: a large document that only the dataset's own pages read; lists, and every
+    # experiment (which joins its dataset), would otherwise parse it on each request.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
