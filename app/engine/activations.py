@@ -14,6 +14,7 @@ float32 arithmetic into float64.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -33,10 +34,20 @@ def linear(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=32)
-def _constant(value: int, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A read-only array of ``value``: NumPy's maximum and minimum run several times
-    faster against an array than against a broadcast scalar."""
+_CONSTANT_MAX_SIZE = 1 << 18  # elements (1 MB of float32): minibatches, not whole datasets
+
+
+def _constant(value: int, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | int:
+    """``value`` as a read-only array of ``shape`` when it is minibatch-sized: NumPy's
+    maximum and minimum run several times faster against an array than against a
+    broadcast scalar. Larger shapes get the scalar, so that memory stays bounded."""
+    if math.prod(shape) > _CONSTANT_MAX_SIZE:
+        return value
+    return _constant_array(value, shape, dtype)
+
+
+@lru_cache(maxsize=16)
+def _constant_array(value: int, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     array = np.full(shape, value, dtype)
     array.flags.writeable = False
     return array
