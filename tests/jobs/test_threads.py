@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.experiments import claim_next_experiment
-from app.jobs import runner, threads
-from app.jobs.pool import LocalProcessPool
+from app.jobs import runner, threads, worker
 from app.jobs.threads import blas_threads_for_job, current_blas_threads
 from app.jobs.worker import WORKER_NICENESS, JobSlot, WorkerContext, fit_blas_threads, run_next
 from tests.jobs.test_worker import new_dataset, new_experiment, sessions  # noqa: F401 (a fixture)
@@ -92,16 +90,19 @@ def test_a_job_that_started_alone_steps_down_when_others_start(
     assert current_blas_threads() == 1
 
 
-def test_pool_workers_run_at_a_lower_priority_than_the_server(settings_factory) -> None:  # type: ignore[no-untyped-def]
-    pool = LocalProcessPool(settings_factory(workers=1), 1)
-    pool.start()
+def test_a_worker_process_lowers_its_priority_before_any_work(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's entry point, in a forked child: its niceness when it sets up BLAS."""
+    context = multiprocessing.get_context("fork")
+    priorities = context.Queue()
+    monkeypatch.setattr(worker, "limit_blas_threads", lambda: priorities.put(os.getpriority(os.PRIO_PROCESS, 0)))
+    stopping = context.Event()
+    stopping.set()  # the worker returns as soon as it is set up
+    process = context.Process(target=worker.worker_main, args=(settings.model_dump_json(), "w-nice", stopping))
+    process.start()
     try:
-        pid = pool._processes[0].pid
-        assert pid is not None
-        server = os.getpriority(os.PRIO_PROCESS, 0)
-        deadline = time.monotonic() + 30
-        while os.getpriority(os.PRIO_PROCESS, pid) != server + WORKER_NICENESS:
-            assert time.monotonic() < deadline, "the worker never lowered its priority"
-            time.sleep(0.05)
+        assert priorities.get(timeout=120) == os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS
     finally:
-        pool.stop()
+        process.join(120)
+    assert process.exitcode == 0
