@@ -17,12 +17,14 @@ from app.jobs.pool import make_executor
 from app.web import (
     api_datasets,
     api_experiments,
+    api_inspection,
     api_results,
     api_sweeps,
     builder,
     cross_validation_pages,
     events,
     experiment_pages,
+    network_pages,
     pages,
     prediction_pages,
     sweep_pages,
@@ -71,10 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cross_validation_pages.api_router)
     app.include_router(events.router)
     app.include_router(api_results.router)
+    app.include_router(api_inspection.router)
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
     app.include_router(prediction_pages.router)
+    app.include_router(network_pages.router)
     app.include_router(sweep_pages.router)
     app.include_router(cross_validation_pages.router)
     return app

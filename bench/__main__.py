@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-SECTIONS = ["ingest", "engine", "defaults", "server"]
+SECTIONS = ["ingest", "engine", "defaults", "server", "inspection"]
 
 
 def main(argv: list[str]) -> int:

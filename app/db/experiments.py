@@ -88,6 +88,7 @@ def restart_experiment(*, session: Session, experiment: Experiment) -> None:
             summary=None,
             cross_validation=None,
             cancel_requested=False,
+            pause_control=None,
             worker_id=None,
             lease_expires_at=None,
             started_at=None,
@@ -147,7 +148,7 @@ def renew_lease(*, session: Session, experiment_id: int, worker_id: str, lease_s
         .where(
             Experiment.id == experiment_id,
             Experiment.worker_id == worker_id,
-            Experiment.status == Status.RUNNING,
+            Experiment.status.in_(Status.LEASED),
         )
         .values(lease_expires_at=utc_now() + timedelta(seconds=lease_seconds))
     ).rowcount
@@ -163,6 +164,7 @@ class EpochRow:
     train_metric: float | None
     val_metric: float | None
     seconds: float
+    inspection: dict[str, Any] | None = None
 
 
 def record_epoch(
@@ -187,6 +189,15 @@ def record_epoch(
     )
     session.commit()
     return is_cancel_requested(session=session, experiment_id=experiment_id)
+
+
+def record_inspection(*, session: Session, experiment_id: int, epoch: int, inspection: dict[str, Any]) -> None:
+    session.execute(
+        update(EpochMetric)
+        .where(EpochMetric.experiment_id == experiment_id, EpochMetric.epoch == epoch)
+        .values(inspection=inspection)
+    )
+    session.commit()
 
 
 def is_cancel_requested(*, session: Session, experiment_id: int) -> bool:
@@ -214,6 +225,7 @@ def finish_experiment(
         "error": error,
         "finished_at": utc_now(),
         "lease_expires_at": None,
+        "pause_control": None,
     }
     if metrics is not None:
         values["metrics"] = metrics
@@ -238,7 +250,7 @@ def interrupt_expired_leases(*, session: Session, now: datetime | None = None) -
     now = now or utc_now()
     count = session.execute(
         update(Experiment)
-        .where(Experiment.status == Status.RUNNING, Experiment.lease_expires_at < now)
+        .where(Experiment.status.in_(Status.LEASED), Experiment.lease_expires_at < now)
         .values(status=Status.INTERRUPTED, error=INTERRUPTED_REASON, finished_at=now, lease_expires_at=None)
     ).rowcount
     session.commit()

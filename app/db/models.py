@@ -60,12 +60,21 @@ class ExperimentStatus:
 
     QUEUED = "queued"
     RUNNING = "running"
+    PAUSED = "paused"  # a worker holds it between two epochs, waiting for resume or step
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
     FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, INTERRUPTED})
-    ACTIVE = frozenset({QUEUED, RUNNING})
+    ACTIVE = frozenset({QUEUED, RUNNING, PAUSED})
+    LEASED = frozenset({RUNNING, PAUSED})  # a worker holds the lease
+
+
+class PauseControl:
+    """What the person asked of a run between epochs (`Experiment.pause_control`)."""
+
+    PAUSE = "pause"  # stop after the current epoch and wait
+    STEP = "step"  # while paused: train one more epoch, then pause again
 
 
 class Sweep(Base):
@@ -111,6 +120,7 @@ class Experiment(Base):
     metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_control: Mapped[str | None] = mapped_column(String(8), default=None)
     worker_id: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
@@ -138,3 +148,5 @@ class EpochMetric(Base):
     train_metric: Mapped[float | None] = mapped_column(Float)
     val_metric: Mapped[float | None] = mapped_column(Float)
     seconds: Mapped[float] = mapped_column(Float)
+    # A look inside the network at this epoch (app.engine.inspection), when recorded.
+    inspection: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)

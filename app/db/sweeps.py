@@ -89,7 +89,7 @@ def cancel_sweep(*, session: Session, sweep: Sweep) -> None:
     )
     session.execute(
         update(Experiment)
-        .where(Experiment.sweep_id == sweep.id, Experiment.status == Status.RUNNING)
+        .where(Experiment.sweep_id == sweep.id, Experiment.status.in_(Status.LEASED))
         .values(cancel_requested=True)
     )
     sweep.cancel_requested = True

@@ -311,11 +311,20 @@ def run_experiment(
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     importance_repeats: int = 5,
+    on_network: Callable[[Network, np.ndarray, list[str]], None] | None = None,
 ) -> ExperimentOutcome:
-    """Prepare, train with early stopping on the validation split, evaluate and predict."""
+    """Prepare, train with early stopping on the validation split, evaluate and predict.
+
+    on_network: called once before training with the network, the encoded
+    validation rows (the training rows when there are none) and the names of the
+    network's inputs ("island=Dream"), to look inside it.
+    """
     prepared = prepare_experiment(frame, spec, column_kinds)
     pipeline = prepared.pipeline
     net = build_network(spec, pipeline)
+    if on_network is not None:
+        validation = prepared.X["validation"]
+        on_network(net, validation if len(validation) else prepared.X["train"], pipeline.feature_names)
     result = fit(
         net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
         prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),

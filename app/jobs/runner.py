@@ -22,11 +22,14 @@ from app.db.experiments import (
     get_experiment,
     is_cancel_requested,
     record_epoch,
+    record_inspection,
     set_task,
 )
-from app.db.models import Dataset, ExperimentStatus
-from app.engine import EpochReport
+from app.db.models import Dataset, ExperimentStatus, PauseControl
+from app.db.pausing import mark_paused, pause_control
+from app.engine import EpochReport, Network
 from app.jobs.artifacts import save_outcome
+from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
 from app.jobs.worker import LEASE_SECONDS, WorkerContext, fit_blas_threads
@@ -35,6 +38,7 @@ from app.specs import ExperimentSpec
 logger = logging.getLogger("layerlab.runner")
 
 CANCEL_CHECK_SECONDS = 0.5
+PAUSE_POLL_SECONDS = 0.2
 SHUTDOWN_REASON = "The server was shut down during training. Restart the experiment to train it again."
 UNEXPECTED_REASON = "Training failed unexpectedly ({kind}). The details are in the server's log."
 
@@ -53,6 +57,10 @@ class _Progress:
     best_epoch: int | None = None
     cancelled: bool = False
     last_check: float = field(default_factory=time.monotonic)
+    recorder: InspectionRecorder | None = None
+
+    def attach(self, net: Network, rows: Any, input_names: list[str]) -> None:
+        self.recorder = InspectionRecorder(net, probe_sample(rows, seed=self.experiment_id), input_names)
 
     def on_epoch(self, report: EpochReport) -> None:
         loss = report.val_loss if report.val_loss is not None else report.train_loss
@@ -65,6 +73,7 @@ class _Progress:
             train_metric=_finite(report.train_metric),
             val_metric=_finite(report.val_metric),
             seconds=report.seconds,
+            inspection=self.recorder.after_epoch(report) if self.recorder else None,
         )
         with self.context.sessions() as session:
             self.cancelled = record_epoch(
@@ -76,6 +85,32 @@ class _Progress:
                 best_epoch=self.best_epoch,
             )
         self.last_check = time.monotonic()
+        if not self.cancelled:
+            self._hold_while_paused(row)
+
+    def _hold_while_paused(self, row: EpochRow) -> None:
+        """Between epochs: wait while the person has paused; a step lets one epoch through.
+        The lease heartbeat keeps running, so a paused run keeps its worker."""
+        with self.context.sessions() as session:
+            control, cancelled = pause_control(session=session, experiment_id=self.experiment_id)
+        if control != PauseControl.PAUSE or cancelled:
+            self.cancelled = self.cancelled or cancelled
+            return
+        with self.context.sessions() as session:
+            if row.inspection is None and self.recorder is not None:  # show the epoch it stopped at
+                record_inspection(session=session, experiment_id=self.experiment_id, epoch=row.epoch,
+                                  inspection=self.recorder.snapshot(row.epoch))
+            mark_paused(session=session, experiment_id=self.experiment_id,
+                        worker_id=self.context.worker_id, paused=True)
+        while not self.context.stopping.wait(PAUSE_POLL_SECONDS):
+            with self.context.sessions() as session:
+                control, cancelled = pause_control(session=session, experiment_id=self.experiment_id)
+                if cancelled:
+                    self.cancelled = True
+                if cancelled or control != PauseControl.PAUSE:
+                    mark_paused(session=session, experiment_id=self.experiment_id,
+                                worker_id=self.context.worker_id, paused=False)
+                    return
 
     def should_stop(self) -> bool:
         if self.cancelled or self.context.stopping.is_set():
@@ -151,7 +186,8 @@ def run_experiment(context: WorkerContext, experiment_id: int) -> None:
             kinds = _column_kinds(dataset)
         frame = load_frame(path, options)
         outcome = run_pipeline(
-            frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop
+            frame, spec, column_kinds=kinds, on_epoch=progress.on_epoch, should_stop=progress.should_stop,
+            on_network=progress.attach,
         )
         with context.sessions() as session:
             set_task(session=session, experiment_id=experiment_id, task=outcome.pipeline.task)

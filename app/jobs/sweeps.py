@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.data.encoders import default_encoder, encoded_width
+from app.db.models import ExperimentStatus
 from app.specs import MAX_LAYERS, ExperimentSpec, HiddenActivation, OptimizerName, validation_messages
 
 MAX_SWEEP_EXPERIMENTS = 200
@@ -249,7 +250,7 @@ def leaderboard(
                 for run in own
             ],
             "total": len(own),
-            "done": sum(run.status not in ("queued", "running") for run in own),
+            "done": sum(run.status not in ExperimentStatus.ACTIVE for run in own),
             "completed": len(scored),
             "validation_mean": mean,
             "validation_std": std,

@@ -69,6 +69,6 @@ def restart(experiment_id: int, session: SessionDep) -> dict[str, Any]:
 @router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experiment and its files")
 def delete(experiment_id: int, session: SessionDep, settings: SettingsDep) -> None:
     experiment = experiment_or_404(session, experiment_id)
-    if experiment.status == ExperimentStatus.RUNNING:
+    if experiment.status in ExperimentStatus.LEASED:
         raise HTTPException(409, f"Experiment {experiment_id} is training; cancel it before deleting it.")
     delete_experiment(session=session, experiments_dir=settings.experiments_dir, experiment=experiment)

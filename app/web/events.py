@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +28,7 @@ RECONNECT_MS = 2000
 
 
 def _snapshot(
-    sessions: sessionmaker[Session], experiment_id: int, after: int
+    sessions: sessionmaker[Session], experiment_id: int, after: int, inspection: bool = False
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The experiment's state, then the epochs after `after` (in that order, so a
     finished state is never seen before its last epochs)."""
@@ -36,8 +36,9 @@ def _snapshot(
         experiment = get_experiment(session=session, experiment_id=experiment_id)
         if experiment is None:
             return None, []
-        state = experiment_summary(experiment) | {"error": experiment.error}
-        rows = [epoch_payload(row) for row in epochs_after(session=session, experiment_id=experiment_id, after=after)]
+        state = experiment_summary(experiment) | {"error": experiment.error, "pause_control": experiment.pause_control}
+        rows = [epoch_payload(row, inspection)
+                for row in epochs_after(session=session, experiment_id=experiment_id, after=after)]
     return state, rows
 
 
@@ -60,21 +61,22 @@ async def experiment_events(
     request: Request,
     _exists: Annotated[None, Depends(_experiment_exists)],
     last_event_id: Annotated[str | None, Header()] = None,
+    inspection: Annotated[bool, Query(description="Add each epoch's look inside the network.")] = False,
 ) -> AsyncIterator[ServerSentEvent]:
     sessions = request.app.state.session_factory
     after = _last_epoch(last_event_id)
-    last_status: str | None = None
+    last_status: tuple[str, str | None] | None = None  # a step turns "step" into "pause": a change too
     yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
     while True:
-        state, rows = await to_thread.run_sync(_snapshot, sessions, experiment_id, after)
+        state, rows = await to_thread.run_sync(_snapshot, sessions, experiment_id, after, inspection)
         if state is None:  # deleted while watched
             yield ServerSentEvent(event="done", data={"id": experiment_id, "status": "deleted"})
             return
         for row in rows:
             yield ServerSentEvent(event="epoch", id=str(row["epoch"]), data=row)
             after = row["epoch"]
-        if state["status"] != last_status:
-            last_status = state["status"]
+        if (state["status"], state["pause_control"]) != last_status:
+            last_status = (state["status"], state["pause_control"])
             yield ServerSentEvent(event="status", data=state)
         if state["status"] in ExperimentStatus.FINISHED:
             yield ServerSentEvent(event="done", data=state)

@@ -110,13 +110,15 @@ def experiment_detail(session: Session, experiment: Experiment) -> dict[str, Any
         "summary": visible_summary(experiment),
         "queue_position": queue_position(session=session, experiment=experiment),
         "cancel_requested": experiment.cancel_requested,
+        "pause_requested": experiment.pause_control is not None,
         "started_at": experiment.started_at.isoformat() if experiment.started_at else None,
         "finished_at": experiment.finished_at.isoformat() if experiment.finished_at else None,
     }
 
 
-def epoch_payload(row: EpochMetric) -> dict[str, Any]:
-    return {
+def epoch_payload(row: EpochMetric, inspection: bool = False) -> dict[str, Any]:
+    """One epoch's numbers; with ``inspection``, its look inside the network (or None)."""
+    payload: dict[str, Any] = {
         "epoch": row.epoch,
         "train_loss": row.train_loss,
         "val_loss": row.val_loss,
@@ -124,6 +126,9 @@ def epoch_payload(row: EpochMetric) -> dict[str, Any]:
         "val_metric": row.val_metric,
         "seconds": row.seconds,
     }
+    if inspection:
+        payload["inspection"] = row.inspection
+    return payload
 
 
 def flatten_spec(spec: dict[str, Any], prefix: str = "") -> dict[str, Any]:
