@@ -35,7 +35,7 @@ from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
 from app.jobs.pipeline import ExperimentOutcome
 from app.jobs.pipeline import run_experiment as run_pipeline
-from app.jobs.worker import LEASE_SECONDS, WorkerContext
+from app.jobs.worker import LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.specs import ExperimentSpec
 
 logger = logging.getLogger("layerlab.runner")
@@ -122,6 +122,7 @@ class _Progress:
                 self.cancelled = is_cancel_requested(
                     session=session, experiment_id=self.experiment_id, claim_token=self.claim_token
                 )
+            fit_blas_threads(self.context, self.experiment_id)  # another job may have started or ended
             self.last_check = time.monotonic()
         return self.cancelled
 
