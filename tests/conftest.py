@@ -1,9 +1,15 @@
-"""Shared fixtures: every app client gets a fresh data directory and database."""
+"""Shared fixtures: every app client gets a fresh data directory and database.
+
+Tests marked `databases` run twice: on SQLite (the default, a file in the data directory)
+and on a throwaway PostgreSQL server that the first such test starts (tests/postgres_server.py).
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,8 +17,61 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from tests.postgres_server import PostgresMissing, PostgresServer
 
 TEST_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+BACKENDS = ("sqlite", "postgresql")
+# Set to 1 to leave PostgreSQL out on a machine without it; each of its tests then says so as a skip.
+SKIP_POSTGRES_ENV = "LAYERLAB_TESTS_SKIP_POSTGRES"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("databases") is None:
+        return
+    if "database" not in metafunc.fixturenames:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid} is marked `databases` but uses no database")
+    metafunc.parametrize("database", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One server for the whole run, stopped at its end whatever the tests did."""
+    if os.environ.get(SKIP_POSTGRES_ENV) == "1":
+        pytest.skip(f"PostgreSQL left out: {SKIP_POSTGRES_ENV}=1 is set")
+    try:
+        server = PostgresServer()
+    except PostgresMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class Database:
+    backend: str
+    url: str | None  # None: SQLite in the data directory, as without the setting
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """SQLite unless the test is marked `databases`; then each backend in turn, a new empty database."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield Database("sqlite", None)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield Database(backend, url)
+    server.drop_database(url)
+
+
+@pytest.fixture
+def database_url(database: Database, tmp_path: Path) -> str:
+    """A URL of an empty database, for tests below the app (migrations, the claim protocol)."""
+    return database.url or f"sqlite:///{tmp_path / 'layerlab.db'}"
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -22,10 +81,12 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Settings for a fresh data directory, with any setting overridden."""
+def settings_factory(tmp_path: Path, database: Database):  # type: ignore[no-untyped-def]
+    """Settings for a fresh data directory (and the test's database), with any setting overridden."""
 
     def build(**overrides: object) -> Settings:
+        if database.url is not None:
+            overrides = {"database_url": database.url, **overrides}
         return make_settings(tmp_path / "data", **overrides)
 
     return build
