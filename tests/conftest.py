@@ -23,14 +23,14 @@ TEST_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 BACKENDS = ("sqlite", "postgresql")
 # Set to 1 to leave PostgreSQL out on a machine without it; each of its tests then says so as a skip.
 SKIP_POSTGRES_ENV = "LAYERLAB_TESTS_SKIP_POSTGRES"
+# Set to `postgresql` to run every other test on PostgreSQL too (a full check of the app on it).
+DEFAULT_BACKEND_ENV = "LAYERLAB_TESTS_DATABASE"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.definition.get_closest_marker("databases") is None:
-        return
-    if "database" not in metafunc.fixturenames:
-        raise pytest.UsageError(f"{metafunc.definition.nodeid} is marked `databases` but uses no database")
-    metafunc.parametrize("database", BACKENDS, indirect=True)
+    """A module marked `databases` may hold tests that need no database: those run once."""
+    if metafunc.definition.get_closest_marker("databases") and "database" in metafunc.fixturenames:
+        metafunc.parametrize("database", BACKENDS, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +57,8 @@ class Database:
 
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[Database]:
-    """SQLite unless the test is marked `databases`; then each backend in turn, a new empty database."""
-    backend = getattr(request, "param", "sqlite")
+    """A new empty database: SQLite (or `LAYERLAB_TESTS_DATABASE`); both in turn for tests marked `databases`."""
+    backend = getattr(request, "param", os.environ.get(DEFAULT_BACKEND_ENV, "sqlite"))
     if backend == "sqlite":
         yield Database("sqlite", None)
         return
