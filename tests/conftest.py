@@ -17,12 +17,10 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.postgres_server import PostgresMissing, PostgresServer
+from tests.postgres_server import PostgresServer, server_for_tests
 
 TEST_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 BACKENDS = ("sqlite", "postgresql")
-# Set to 1 to leave PostgreSQL out on a machine without it; each of its tests then says so as a skip.
-SKIP_POSTGRES_ENV = "LAYERLAB_TESTS_SKIP_POSTGRES"
 # Set to `postgresql` to run every other test on PostgreSQL too (a full check of the app on it).
 DEFAULT_BACKEND_ENV = "LAYERLAB_TESTS_DATABASE"
 
@@ -36,12 +34,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One server for the whole run, stopped at its end whatever the tests did."""
-    if os.environ.get(SKIP_POSTGRES_ENV) == "1":
-        pytest.skip(f"PostgreSQL left out: {SKIP_POSTGRES_ENV}=1 is set")
-    try:
-        server = PostgresServer()
-    except PostgresMissing as missing:
-        pytest.fail(str(missing), pytrace=False)
+    server = server_for_tests()
     try:
         server.start()
         yield server

@@ -22,11 +22,14 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 MAKE_HINT = "PostgreSQL's server binaries (initdb, postgres) are missing: run `make postgres` to install them."
 START_DEADLINE_SECONDS = 60.0
 STOP_DEADLINE_SECONDS = 30.0
 SUPERUSER = "layerlab"
+# Set to 1 to leave PostgreSQL out on a machine without it; each of its tests then says so as a skip.
+SKIP_POSTGRES_ENV = "LAYERLAB_TESTS_SKIP_POSTGRES"
 # Durability is no concern for a database that lives as long as a test run.
 FAST_OPTIONS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "listen_addresses=")
 
@@ -144,3 +147,13 @@ class PostgresServer:
                     self.process.wait()
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def server_for_tests() -> PostgresServer:
+    """A server to start, else a failure that says how to install one (a skip only when asked)."""
+    if os.environ.get(SKIP_POSTGRES_ENV) == "1":
+        pytest.skip(f"PostgreSQL left out: {SKIP_POSTGRES_ENV}=1 is set")
+    try:
+        return PostgresServer()
+    except PostgresMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
