@@ -28,6 +28,9 @@ MAKE_HINT = "PostgreSQL's server binaries (initdb, postgres) are missing: run `m
 START_DEADLINE_SECONDS = 60.0
 STOP_DEADLINE_SECONDS = 30.0
 SUPERUSER = "layerlab"
+TEMP_ROOT = Path("/tmp")  # short: a unix socket path must stay under 108 bytes
+PREFIX = "layerlab-pg-"
+OWNER_FILE = "owner.pid"  # the test process that started the server
 # Set to 1 to leave PostgreSQL out on a machine without it; each of its tests then says so as a skip.
 SKIP_POSTGRES_ENV = "LAYERLAB_TESTS_SKIP_POSTGRES"
 # Durability is no concern for a database that lives as long as a test run.
@@ -47,6 +50,34 @@ def find_bindir() -> Path:
     if initdb and shutil.which("postgres", path=str(Path(initdb).parent)):
         return Path(initdb).parent
     raise PostgresMissing(MAKE_HINT)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def remove_abandoned(root: Path = TEMP_ROOT) -> None:
+    """Directories of test runs killed before they could clean up (their server died with them)."""
+    for directory in root.glob(f"{PREFIX}*"):
+        owner = _pid_in(directory / OWNER_FILE)
+        if owner is None or _alive(owner):  # being set up, or still in use
+            continue
+        postmaster = _pid_in(directory / "data" / "postmaster.pid")
+        if postmaster is None or not _alive(postmaster):
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _die_with_parent() -> None:
@@ -71,8 +102,9 @@ class PostgresServer:
     def __init__(self) -> None:
         self.bindir = find_bindir()
         self.user = _server_user()
-        # Short, under /tmp: a unix socket path must stay under 108 bytes.
-        self.directory = Path(tempfile.mkdtemp(prefix="layerlab-pg-", dir="/tmp"))
+        remove_abandoned()
+        self.directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=TEMP_ROOT))
+        (self.directory / OWNER_FILE).write_text(str(os.getpid()))
         self.data = self.directory / "data"
         self.log = self.directory / "server.log"
         self.process: subprocess.Popen[bytes] | None = None

@@ -58,6 +58,13 @@ def test_fails(postgres_server):
 """
 
 
+@pytest.fixture
+def binaries() -> None:
+    """The tests below start servers in other processes: without binaries, fail here saying why."""
+    server_for_tests().stop()
+
+
+@pytest.mark.usefixtures("binaries")
 def test_a_failing_run_still_stops_its_server_and_removes_its_directory(tmp_path: Path) -> None:
     record = tmp_path / "server.txt"
     inner = tmp_path / "test_inner.py"
@@ -84,7 +91,8 @@ time.sleep(600)
 """
 
 
-def test_a_killed_test_process_takes_its_server_with_it() -> None:
+@pytest.mark.usefixtures("binaries")
+def test_a_killed_test_process_takes_its_server_with_it_and_the_next_run_its_directory() -> None:
     starter = subprocess.Popen(
         [sys.executable, "-c", STARTER], cwd=PROJECT, stdout=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": "."},
@@ -96,7 +104,10 @@ def test_a_killed_test_process_takes_its_server_with_it() -> None:
         starter.send_signal(signal.SIGKILL)
         starter.wait()
         wait_until_gone(int(pid))
+        assert Path(directory.strip()).exists()  # nobody was left to remove it
+        server_for_tests().stop()
+        assert not Path(directory.strip()).exists()
     finally:
         starter.kill()
         starter.wait()
-        subprocess.run(["rm", "-rf", directory.strip()], check=False)  # left behind by the kill
+        subprocess.run(["rm", "-rf", directory.strip()], check=False)
