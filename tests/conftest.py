@@ -51,7 +51,9 @@ class Database:
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[Database]:
     """A new empty database: SQLite (or `LAYERLAB_TESTS_DATABASE`); both in turn for tests marked `databases`."""
-    backend = getattr(request, "param", os.environ.get(DEFAULT_BACKEND_ENV, "sqlite"))
+    backend = getattr(request, "param", os.environ.get(DEFAULT_BACKEND_ENV) or "sqlite")
+    if backend not in BACKENDS:
+        pytest.fail(f"{DEFAULT_BACKEND_ENV} is {backend!r}; it may be sqlite or postgresql.", pytrace=False)
     if backend == "sqlite":
         yield Database("sqlite", None)
         return
