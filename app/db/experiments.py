@@ -184,6 +184,9 @@ def claim_next_experiment(
     """Atomically move the oldest queued experiment to `running` for this worker.
 
     The claim token (a fresh one unless given) must accompany every later write of the run.
+    On PostgreSQL, claims at the same moment skip each other's row (FOR UPDATE SKIP LOCKED)
+    instead of queueing behind it and then finding it taken; SQLite, which locks the whole
+    database for a write, renders no FOR UPDATE.
     """
     now = utc_now()
     oldest_queued = (
@@ -191,6 +194,7 @@ def claim_next_experiment(
         .where(Experiment.status == Status.QUEUED)
         .order_by(Experiment.id)
         .limit(1)
+        .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     claimed = session.execute(
@@ -402,3 +406,16 @@ def store_results(
     experiment.metrics = metrics
     experiment.summary = summary
     session.commit()
+
+
+def count_running_experiments(*, session: Session, other_than: int, now: datetime | None = None) -> int:
+    """Experiments other than `other_than` that a live worker is training."""
+    now = now or utc_now()
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Experiment)
+            .where(Experiment.status == Status.RUNNING, Experiment.id != other_than, Experiment.lease_expires_at >= now)
+        )
+        or 0
+    )
