@@ -134,7 +134,7 @@ def _child(mode: str, path: Path, data_dir: Path) -> None:
     else:
         parsed = read_csv_file(path, CsvLimits(max_rows=ROWS, max_columns=100))
         result["read_seconds"] = time.perf_counter() - started
-        profile_frame(parsed.frame)
+        profile_frame(parsed.frame, column_notes=parsed.column_notes, value_counts=parsed.value_counts)
         result["profile_seconds"] = time.perf_counter() - started - result["read_seconds"]
     result["seconds"] = time.perf_counter() - started
     result["cpu_seconds"] = time.process_time() - cpu_started
