@@ -63,7 +63,7 @@ def run_inputs(*, session: Session, settings: Any, experiment_id: int, claim_tok
 
 class ScatteredData:
     """The rows of the last few datasets, scattered once to the cluster: every run of a sweep
-    reuses its dataset's future, and Dask copies it to a worker at most once."""
+    reuses its dataset's future. Scattered again only if the cluster lost every copy."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -73,11 +73,13 @@ class ScatteredData:
 
     def future(self, inputs: RunInputs) -> Any:
         with self._lock:
-            if inputs.data_key in self._kept:
+            kept = self._kept.get(inputs.data_key)
+            if kept is not None and kept.status == "finished":
                 self._kept.move_to_end(inputs.data_key)
-                return self._kept[inputs.data_key]
+                return kept
             data = parquet_bytes(inputs.data_path, inputs.read_options)
-            future = self._client.scatter(data, hash=False)
+            # On every worker at once: a worker that dies takes no dataset with it.
+            future = self._client.scatter(data, hash=False, broadcast=True)
             self.scattered += 1
             self._kept[inputs.data_key] = future
             while len(self._kept) > KEPT_DATASETS:

@@ -264,9 +264,12 @@ class DaskExecutor:
                     status, reason = ExperimentStatus.FAILED, failed_reason(error)
                 end_run(session=session, experiment_id=run.experiment_id, claim_token=run.claim_token,
                         status=status, reason=reason)
-            else:
+            else:  # cancelled or lost by the scheduler: most often with the worker that ran it
+                gone = run.address is not None and run.address not in self._workers()
+                reason = (WORKER_LOST_REASON.format(address=run.address) if gone
+                          else CLUSTER_LOST_REASON.format(state=future.status))
                 end_run(session=session, experiment_id=run.experiment_id, claim_token=run.claim_token,
-                        status=ExperimentStatus.INTERRUPTED, reason=CLUSTER_LOST_REASON.format(state=future.status))
+                        status=ExperimentStatus.INTERRUPTED, reason=reason)
         future.release()
         if result and run.inputs.folds and result["status"] == ExperimentStatus.COMPLETED:
             self._start_folds(run)
@@ -332,8 +335,11 @@ class DaskExecutor:
                 continue
             self._publish(run, cancel=cancel, pause=pause)
 
+    def _workers(self) -> dict[str, Any]:
+        return dict(self.client.scheduler_info(n_workers=-1)["workers"])
+
     def _check_cluster(self) -> None:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        workers = self._workers()
         self._capacity = sum(int(worker.get("nthreads", 1)) for worker in workers.values())
         claims = [run.claim_token for run in self._runs.values()]
         with self._sessions() as session:
