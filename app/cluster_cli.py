@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         scheduler = _start([*dask, "scheduler", "--host", args.host, "--port", str(args.scheduler_port),
-                            "--no-dashboard"])
+                            "--no-dashboard", "--dashboard-address", ":0"])
         started.append(scheduler)
         _wait_for_port(args.host, args.scheduler_port, scheduler)
         for _ in range(args.workers):

@@ -125,7 +125,7 @@ class DaskExecutor:
             self.client = Client(self._settings.dask_scheduler, timeout=10)
         else:
             self.cluster = LocalCluster(n_workers=self._settings.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
+                                        dashboard_address=":0")
             self.client = Client(self.cluster)
         self._queue = Queue(runs_queue_name(self.instance_id), client=self.client)
         self._data = ScatteredData(self.client)

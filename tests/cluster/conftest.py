@@ -34,7 +34,7 @@ def cluster(data_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """A client of the module's cluster; its workers cannot open anything under `data_root`."""
     cloudpickle.register_pickle_by_value(hidden_data)  # the workers need not import the tests
     elsewhere = tmp_path_factory.mktemp("worker-cwd")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local, \
             Client(local) as client:
         client.register_plugin(hidden_data.HideDirectory(str(data_root), str(elsewhere)))
         yield client

@@ -26,6 +26,12 @@ def test_an_experiment_trains_on_a_dask_worker_end_to_end(app_client: TestClient
     assert predictions.status_code == 200 and len(predictions.text.splitlines()) == 121
     page = app_client.get(f"/experiments/{experiment_id}").text
     assert f"ran on Dask worker <code>{info['worker_address']}</code>" in page
+    # Continued training starts from the model the cluster sent back.
+    continued = app_client.post(f"/api/experiments/{experiment_id}/continue", json={"epochs": 2})
+    assert continued.status_code == 202, continued.text
+    after = wait_finished(app_client, continued.json()["id"])
+    assert after["status"] == "completed", after["error"]
+    assert after["parent_epoch"] == 5 and after["epochs_done"] == 7
 
 
 def test_the_workers_never_open_the_servers_data_directory(app_client: TestClient, cluster: Client) -> None:
