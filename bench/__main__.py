@@ -10,11 +10,12 @@ import importlib
 import sys
 import time
 
-SECTIONS = ["ingest", "engine", "defaults", "server", "inspection", "recovery", "cluster"]
+SECTIONS = ["ingest", "engine", "defaults", "server", "inspection", "recovery", "quality", "cluster"]
 
 
 def main(argv: list[str]) -> int:
-    chosen = argv or SECTIONS
+    flags = [arg for arg in argv if arg.startswith("--")]  # for the sections that take options
+    chosen = [arg for arg in argv if not arg.startswith("--")] or SECTIONS
     unknown = [name for name in chosen if name not in SECTIONS]
     if unknown:
         print(f"Unknown benchmark {unknown[0]!r}; choose from {', '.join(SECTIONS)}.")
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
             raise
         print(f"\n== {name} ==", flush=True)
         started = time.perf_counter()
-        module.main()
+        module.main(flags) if flags else module.main()
         print(f"({name} took {time.perf_counter() - started:.1f} s)", flush=True)
     return 0
 

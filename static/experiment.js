@@ -70,11 +70,12 @@
     const restores = live.dataset.restores !== "no";
     const kept = Number(live.dataset.keptEpoch) || null;
     let best = kept;
+    const watchedName = live.dataset.watched || "loss";
     let bestLoss = Infinity;
     let seconds = 0;
     let finished = false;
     const loss = makeChart(document.getElementById("loss-chart"), "loss", () => best);
-    const metric = makeChart(document.getElementById("metric-chart"), regression ? "R²" : "accuracy", () => best);
+    const metric = makeChart(document.getElementById("metric-chart"), watchedName !== "loss" ? watchedName : regression ? "R²" : "accuracy", () => best);
     const bar = document.getElementById("epoch-progress");
     const text = document.getElementById("progress-text");
     let pending = false;
@@ -91,7 +92,10 @@
       if (loss.data[0].length && x <= loss.data[0][loss.data[0].length - 1]) return; // never twice
       loss.data[0].push(x); loss.data[1].push(row.train_loss); loss.data[2].push(row.val_loss);
       metric.data[0].push(x); metric.data[1].push(row.train_metric); metric.data[2].push(row.val_metric);
-      const watched = row.val_loss ?? row.train_loss;
+      // The best epoch is the one early stopping keeps: lowest loss, or best chosen metric.
+      const metricValue = row.val_metric ?? row.train_metric;
+      const watched = watchedName === "loss" ? row.val_loss ?? row.train_loss
+        : metricValue === null ? null : (watchedName === "mae" ? metricValue : -metricValue);
       if (kept) best = kept;
       else if (!restores) best = x;
       else if (watched !== null && watched < bestLoss) { bestLoss = watched; best = x; }

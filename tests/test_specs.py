@@ -27,8 +27,10 @@ DESIGN_EXAMPLE = {
     "encoders": {"island": "onehot", "bill_length_mm": "standardize"},
     "split": {"train": 0.67, "validation": 0.21, "test": 0.12, "stratify": True, "seed": 0},
     "layers": [{"units": 64, "activation": "relu", "dropout": 0.0, "batchnorm": False}],
-    "training": {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 32,
-                 "epochs": 200, "early_stopping_patience": 20, "weight_decay": 0.0, "seed": 0},
+    "training": {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 64,
+                 "epochs": 200, "early_stopping_patience": 40, "weight_decay": 0.03, "seed": 0,
+                 "class_weight": "none", "early_stopping_metric": "loss", "target_transform": "none",
+                 "schedule": "plateau", "regression_loss": "mse", "initializer": "auto", "clip_norm": None},
 }
 
 

@@ -9,11 +9,15 @@ which the tests compare against:
 | `standardize` | `StandardScaler()`                                          | 1     |
 | `minmax`      | `MinMaxScaler()` (0:1)                                      | 1     |
 | `scale_pm1`   | `MinMaxScaler(feature_range=(-1, 1))` (-1:1)                | 1     |
+| `robust`      | `RobustScaler()` (median, interquartile range)              | 1     |
+| `quantile`    | `QuantileTransformer(n_quantiles=100)` (ranks to 0:1)       | 1     |
 | `binarize`    | `LabelBinarizer()` on a two-valued column (second value = 1)| 1     |
 | `onehot`      | `OneHotEncoder(handle_unknown="ignore")`                    | k     |
 | `ordinal`     | `OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)` | 1 |
 | `passthrough` | the numbers as they are                                     | 1     |
 
+`robust` and `quantile` suit heavy-tailed numbers (incomes, prices, counts): a few
+huge values would squeeze every other row to about the same standardized value.
 A value not seen in training encodes to all zeros (onehot), -1 (ordinal) or 0
 (binarize); `unseen(values)` tells which rows those were so callers can report them.
 """
@@ -174,6 +178,62 @@ class ScalePlusMinusOneEncoder(_AffineEncoder):
         return low + span / 2, span / 2
 
 
+class RobustEncoder(_AffineEncoder):
+    """(x - median) / interquartile range: a few extreme values barely move either."""
+
+    name = "robust"
+
+    def _shift_and_scale(self, x: np.ndarray) -> tuple[float, float]:
+        low, median, high = np.percentile(x, [25, 50, 75])
+        return float(median), float(high - low) or 1.0
+
+
+class QuantileEncoder(Encoder):
+    """Each value as its rank among the training values, 0 to 1, interpolated between
+    up to N_QUANTILES stored quantiles; values outside the training range clamp to 0 or 1."""
+
+    name = "quantile"
+    N_QUANTILES = 100
+
+    def __init__(self) -> None:
+        self.quantiles: list[float] = [0.0]
+        self.references: list[float] = [0.0]
+
+    def fit(self, values: Any) -> Self:
+        x = as_numbers(values, strict=True)
+        x = x[~np.isnan(x)]
+        if x.size == 0:
+            self.quantiles, self.references = [0.0], [0.0]
+            return self
+        references = np.linspace(0.0, 1.0, min(self.N_QUANTILES, x.size))
+        self.quantiles = [float(v) for v in np.quantile(x, references)]
+        self.references = [float(v) for v in references]
+        return self
+
+    def transform(self, values: Any) -> np.ndarray:
+        return rank_by_quantiles(as_numbers(values), self.quantiles, self.references).astype(np.float32).reshape(-1, 1)
+
+    def inverse_transform(self, block: np.ndarray) -> np.ndarray:
+        ranks = np.asarray(block, dtype=np.float64).reshape(-1)
+        return np.interp(ranks, self.references, self.quantiles)
+
+    def params(self) -> dict[str, Any]:
+        return {"quantiles": list(self.quantiles), "references": list(self.references)}
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.quantiles = [float(v) for v in params["quantiles"]]
+        self.references = [float(v) for v in params["references"]]
+
+
+def rank_by_quantiles(x: np.ndarray, quantiles: list[float], references: list[float]) -> np.ndarray:
+    """Interpolated ranks; where quantiles repeat (a common value), the middle of their
+    ranks, from the mean of interpolating upwards and downwards (as scikit-learn does)."""
+    q, r = np.asarray(quantiles), np.asarray(references)
+    if q.size == 1:
+        return np.where(np.isnan(x), np.nan, 0.5)
+    return 0.5 * (np.interp(x, q, r) - np.interp(-x, -q[::-1], -r[::-1]))
+
+
 class PassthroughEncoder(Encoder):
     name = "passthrough"
 
@@ -300,6 +360,8 @@ ENCODERS: dict[str, type[Encoder]] = {
         StandardizeEncoder,
         MinMaxEncoder,
         ScalePlusMinusOneEncoder,
+        RobustEncoder,
+        QuantileEncoder,
         BinarizeEncoder,
         OneHotEncoder,
         OrdinalEncoder,
@@ -307,7 +369,7 @@ ENCODERS: dict[str, type[Encoder]] = {
     )
 }
 ENCODER_NAMES: tuple[str, ...] = tuple(ENCODERS)
-NUMERIC_ENCODERS = frozenset({"standardize", "minmax", "scale_pm1", "passthrough"})
+NUMERIC_ENCODERS = frozenset({"standardize", "minmax", "scale_pm1", "robust", "quantile", "passthrough"})
 
 # The encoder a column gets unless the user picks another; None: not a feature by default.
 DEFAULT_ENCODER_BY_KIND: dict[str, str | None] = {

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from sklearn import metrics as skm
+from sklearn.preprocessing import label_binarize
 
 from app.data.decisions import predicted_at
 
@@ -61,7 +62,7 @@ def _roc_auc(y: np.ndarray, probabilities: np.ndarray) -> float | None:
         # One-vs-rest over the classes present, each scored against the others.
         return _quietly(
             skm.roc_auc_score,
-            skm.label_binarize(y, classes=present),
+            label_binarize(y, classes=present),
             probabilities[:, present],
             average="macro",
         )

@@ -22,6 +22,7 @@ Task = Literal["binary", "multiclass", "regression"]
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 # An integer label with at most this many values reads as classes, not quantities.
 MAX_INTEGER_CLASSES = 10
+TARGET_TRANSFORMS = ("none", "log")
 
 
 class TaskError(ValueError):
@@ -185,15 +186,29 @@ class MulticlassLabelCodec(_ClassCodec):
 
 
 class RegressionLabelCodec(LabelCodec):
-    """Standardizes the target with training statistics so the loss starts near 1."""
+    """Standardizes the target with training statistics so the loss starts near 1.
+
+    With transform "log" it standardizes log(1 + y) instead and decodes with
+    exp(.) - 1: a skewed positive label (prices, counts) then costs the loss about
+    the same for a relative error on a small value as on a large one.
+    """
 
     task = "regression"
 
-    def __init__(self) -> None:
-        self.mean, self.std = 0.0, 1.0
+    def __init__(self, transform: str = "none") -> None:
+        if transform not in TARGET_TRANSFORMS:
+            raise ValueError(f"Unknown target transform {transform!r}; choose {' or '.join(TARGET_TRANSFORMS)}.")
+        self.mean, self.std, self.transform = 0.0, 1.0, transform
+
+    def _forward(self, y: np.ndarray) -> np.ndarray:
+        if self.transform != "log":
+            return y
+        if (y[~np.isnan(y)] < 0).any():
+            raise TaskError("A log transform of the label needs values of 0 or more; this label has negative ones.")
+        return np.log1p(y)
 
     def fit(self, values: Any) -> Self:
-        y = as_numbers(values, strict=True)
+        y = self._forward(as_numbers(values, strict=True))
         y = y[~np.isnan(y)]
         self.mean = float(y.mean()) if y.size else 0.0
         std = float(y.std()) if y.size else 0.0
@@ -201,17 +216,18 @@ class RegressionLabelCodec(LabelCodec):
         return self
 
     def encode(self, values: Any) -> np.ndarray:
-        return ((as_numbers(values) - self.mean) / self.std).astype(np.float32).reshape(-1, 1)
+        return ((self._forward(as_numbers(values)) - self.mean) / self.std).astype(np.float32).reshape(-1, 1)
 
     def decode(self, outputs: np.ndarray) -> np.ndarray:
-        return np.asarray(outputs, dtype=np.float64).reshape(-1) * self.std + self.mean
+        values = np.asarray(outputs, dtype=np.float64).reshape(-1) * self.std + self.mean
+        return np.expm1(values) if self.transform == "log" else values
 
     def to_dict(self) -> dict[str, Any]:
-        return {"task": self.task, "mean": self.mean, "std": self.std}
+        return {"task": self.task, "mean": self.mean, "std": self.std, "transform": self.transform}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        codec = cls()
+        codec = cls(data.get("transform", "none"))
         codec.mean, codec.std = float(data["mean"]), float(data["std"])
         return codec
 
@@ -223,7 +239,9 @@ LABEL_CODECS: dict[str, type[LabelCodec]] = {
 }
 
 
-def make_label_codec(task: str) -> LabelCodec:
+def make_label_codec(task: str, target_transform: str = "none") -> LabelCodec:
+    if task == "regression":
+        return RegressionLabelCodec(target_transform)
     return LABEL_CODECS[task]()
 
 

@@ -403,3 +403,16 @@ def store_results(
     experiment.metrics = metrics
     experiment.summary = summary
     session.commit()
+
+
+def count_running_experiments(*, session: Session, other_than: int, now: datetime | None = None) -> int:
+    """Experiments other than `other_than` that a live worker is training."""
+    now = now or utc_now()
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Experiment)
+            .where(Experiment.status == Status.RUNNING, Experiment.id != other_than, Experiment.lease_expires_at >= now)
+        )
+        or 0
+    )

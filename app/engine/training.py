@@ -13,6 +13,7 @@ import numpy as np
 from app.engine.checkpoints import TrainingCheckpoint, capture, restore
 from app.engine.losses import LOSSES, OUTPUT_OF_LOSS
 from app.engine.metrics import RunningMetric
+from app.engine.monitoring import Monitor, Score
 from app.engine.network import Network
 from app.engine.optimizers import make_optimizer
 from app.engine.schedules import make_schedule
@@ -73,6 +74,7 @@ class EpochReport:
     train_metric: float
     val_metric: float | None
     seconds: float
+    improved: bool = False  # the best epoch so far by what early stopping watches
 
 
 @dataclass
@@ -117,6 +119,7 @@ def fit(
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     resume: TrainingCheckpoint | None = None,
+    score: Score | None = None,
 ) -> TrainingResult:
     """Train ``net`` in place and report how it went.
 
@@ -132,6 +135,8 @@ def fit(
     resume: carry on from this checkpoint (``net`` holding the weights saved with it):
         the optimizer and the shuffling continue where they stood, and epochs are
         numbered on from the checkpoint's.
+    score: watch this metric instead (monitoring.py); the reports' train and
+        validation metrics are then that score over the whole split, in inference mode.
     """
     config = config or TrainingConfig()
     _check_config(config)
@@ -151,7 +156,9 @@ def fit(
     if X_val is not None and y_val is not None and len(X_val):
         X_v = _inputs(net, X_val)
         validation = (X_v, _targets(net, y_val, loss, len(X_v)))
-    monitored_name = "validation loss" if validation else "training loss"
+    watched = score.name if score else "loss"
+    monitored_name = f"validation {watched}" if validation else f"training {watched}"
+    monitor = Monitor(score)
     class_weights = _class_weights(net, config.class_weights, loss)
 
     rng = np.random.default_rng(config.seed)
@@ -168,7 +175,7 @@ def fit(
                              patience=config.plateau_patience, min_rate=config.min_learning_rate)
     patience = config.early_stopping_patience
     result = TrainingResult(message=f"Trained for {config.epochs} epoch{'s' * (config.epochs != 1)}.")
-    best_loss, waited = math.inf, 0
+    waited = 0
     best_params, best_state = net.params.copy(), net.state.copy()
     best_checkpoint = capture(epoch_runner.optimizer, rng, start)
     # Overflow is expected when training diverges and is caught by explicit
@@ -185,15 +192,19 @@ def fit(
                 if validation and val_metric:
                     val_loss, val_score = _evaluate(net, *validation, loss, class_weights, val_metric)
                     _check_finite("validation loss", val_loss, epoch)
+                if score is not None:
+                    train_score = score.function(net.predict(X), y)
+                    val_score = score.function(net.predict(validation[0]), validation[1]) if validation else None
+                monitored = monitor.badness(val_loss if validation else train_loss,
+                                            val_score if validation else train_score)
+                improved = monitor.improved(monitored)
                 report = EpochReport(epoch, train_loss, val_loss, train_score, val_score,
-                                     time.perf_counter() - started)
+                                     time.perf_counter() - started, improved)
                 result.history.append(report)
                 if on_epoch is not None:
                     on_epoch(report)
-                monitored = val_loss if val_loss is not None else train_loss
-                improved = monitored < best_loss
                 if improved:
-                    best_loss, waited, result.best_epoch = monitored, 0, epoch
+                    waited, result.best_epoch = 0, epoch
                     np.copyto(best_params, net.params)
                     np.copyto(best_state, net.state)
                 else:

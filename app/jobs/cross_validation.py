@@ -27,13 +27,13 @@ from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
 from app.db.models import ExperimentStatus
 from app.engine import EpochReport, fit
+from app.jobs import training_options
 from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.pipeline import (
     METRIC_OF_TASK,
     FittedPipeline,
     build_network,
     choose_encoders,
-    training_config,
 )
 from app.jobs.pipeline import _evaluate as evaluate_outputs
 from app.jobs.worker import WorkerContext
@@ -104,10 +104,11 @@ def train_fold(plan: FoldPlan, number: int, should_stop: Callable[[], bool] | No
     train_positions, held_positions = plan.parts[number - 1]
     labeled = plan.labeled
     train, held = labeled.iloc[plan.pool[train_positions]], labeled.iloc[plan.pool[held_positions]]
-    codec = make_label_codec(guess.task)
+    codec = make_label_codec(guess.task, spec.training.target_transform)
     codec.fit(train[spec.label] if guess.task == "regression" else labeled[spec.label])
     table = TableEncoder(plan.encoders).fit(train)
-    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
+    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec,
+                              training_options.loss_of(guess.task, spec.training))
     net = build_network(spec, pipeline)
     curve: list[dict[str, Any]] = []
 
@@ -121,10 +122,13 @@ def train_fold(plan: FoldPlan, number: int, should_stop: Callable[[], bool] | No
         })
 
     X_held, y_held = table.transform(held), codec.encode(held[spec.label])
+    y_train = codec.encode(train[spec.label])
+    config = training_options.training_config(spec, guess.task, y_train, max(2, len(codec.classes)))
     training = fit(
-        net, table.transform(train), codec.encode(train[spec.label]), X_held, y_held,
-        loss=pipeline.loss, config=training_config(spec), metric=METRIC_OF_TASK[guess.task],
+        net, table.transform(train), y_train, X_held, y_held,
+        loss=pipeline.loss, config=config, metric=METRIC_OF_TASK[guess.task],
         on_epoch=record, should_stop=should_stop,
+        score=training_options.stopping_score(guess.task, spec.training, codec),
     )
     metrics, _ = evaluate_outputs(pipeline, y_held, net.predict(X_held))
     return {

@@ -17,9 +17,11 @@ internal formats may change without breaking downloaded models:
     task               "binary" | "multiclass" | "regression"
     label              {name, classes (classification; binary: the second is positive,
                         predicted when its probability is at least `threshold`)
-                        | mean, std, units (regression: value = output * std + mean)}
+                        | mean, std, units (regression: value = output * std + mean),
+                        transform ("log": the value is expm1 of that)}
     features           in input order: {name, encoder, kind ("number" | "category"),
                         shift, scale (affine encoders: (x - shift) / scale)
+                        | quantiles, references (quantile: x's rank, interpolated)
                         | categories, category_keys (the text each category is matched by),
                         missing {strategy, fill, fill_key (categories), indicator},
                         number_format (only when the column was written "1,234.5"), inputs}
@@ -162,6 +164,7 @@ def _label(pipeline: FittedPipeline) -> dict[str, Any]:
     if pipeline.task == "regression":
         data = codec.to_dict()
         return {"name": pipeline.label, "mean": data["mean"], "std": data["std"],
+                "transform": data.get("transform", "none"),
                 "units": f'those of the column "{pipeline.label}"'}
     if pipeline.task == "binary":
         return {"name": pipeline.label, "classes": codec.classes, "threshold": codec.threshold}  # type: ignore[attr-defined]

@@ -33,6 +33,7 @@ from app.data.splits import SplitIndices, quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
 from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, resolve_task
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
+from app.jobs import training_options
 from app.jobs.diagnostics import find_warnings
 from app.jobs.doubts import (
     SplitData,
@@ -40,7 +41,7 @@ from app.jobs.doubts import (
     outlier_prediction_warning,
     split_disagreement_warning,
 )
-from app.specs import ExperimentSpec
+from app.specs import ExperimentSpec, training_problems
 
 if TYPE_CHECKING:
     from app.jobs.continuation import Continuation
@@ -87,9 +88,10 @@ class FittedPipeline:
     def output_activation(self) -> str:
         return OUTPUT_OF_TASK[self.task]
 
-    @property
-    def loss(self) -> str:
-        return LOSS_OF_TASK[self.task]
+    loss: str = ""  # the engine's loss; by default the task's (LOSS_OF_TASK)
+
+    def __post_init__(self) -> None:
+        self.loss = self.loss or LOSS_OF_TASK[self.task]
 
     def transform_new_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """The network's inputs for these rows, shape (n, n_inputs), float32."""
@@ -210,7 +212,10 @@ def prepare_experiment(
     labeled = frame.iloc[labeled_positions].reset_index(drop=True)
     label = labeled[spec.label]
     guess = resolve_task(spec.task, label, spec.label)
-    codec = fitted.label_codec if fitted else make_label_codec(guess.task)
+    problems = training_problems(spec.training, guess.task)
+    if problems:
+        raise ValueError(problems[0])
+    codec = fitted.label_codec if fitted else make_label_codec(guess.task, spec.training.target_transform)
     if guess.task == "regression":
         strata = quantile_bins(label)
     else:
@@ -224,6 +229,7 @@ def prepare_experiment(
         codec.fit(train[spec.label])  # mean and spread from the training rows only
     table = fitted.table if fitted else TableEncoder(encoders).fit(train)
     pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
+    pipeline.loss = training_options.loss_of(guess.task, spec.training)
     X, y, rows = {}, {}, {}
     for name, positions in splits.items():
         part = labeled.iloc[positions]
@@ -273,7 +279,7 @@ class ExperimentOutcome:
 
 def build_network(spec: ExperimentSpec, pipeline: FittedPipeline) -> Network:
     """The spec's hidden layers, then the output layer and activation the task needs."""
-    hidden = [layer.model_dump() for layer in spec.layers]
+    hidden = training_options.hidden_layers(spec)
     return build_mlp(
         pipeline.n_inputs, hidden, pipeline.n_outputs, pipeline.output_activation,
         seed=spec.training.seed,
@@ -281,7 +287,36 @@ def build_network(spec: ExperimentSpec, pipeline: FittedPipeline) -> Network:
 
 
 def training_config(spec: ExperimentSpec) -> TrainingConfig:
-    return TrainingConfig(**spec.training.model_dump())
+    """The engine's settings of this spec, without the ones that need the data (class weights)."""
+    return training_options.training_config(spec)
+
+
+def train_network(
+    prepared: PreparedExperiment,
+    spec: ExperimentSpec,
+    *,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_network: Callable[[Network, np.ndarray, list[str]], None] | None = None,
+    start: Continuation | None = None,
+) -> tuple[Network, TrainingResult]:
+    """Build the spec's network (or carry on from ``start``'s) and train it on the
+    training split, early-stopped on validation."""
+    pipeline = prepared.pipeline
+    net = start.network if start else build_network(spec, pipeline)
+    if on_network is not None:
+        validation = prepared.X["validation"]
+        on_network(net, validation if len(validation) else prepared.X["train"], pipeline.feature_names)
+    config = training_options.training_config(
+        spec, pipeline.task, prepared.y["train"], max(2, len(pipeline.label_codec.classes)))
+    result = fit(
+        net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
+        prepared.y["validation"], loss=pipeline.loss, config=config,
+        metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
+        score=training_options.stopping_score(pipeline.task, spec.training, pipeline.label_codec),
+        resume=start.checkpoint if start else None,
+    )
+    return net, result
 
 
 def decision_threshold(pipeline: FittedPipeline) -> float | None:
@@ -381,16 +416,8 @@ def run_experiment(
     """
     prepared = prepare_experiment(frame, spec, column_kinds, start.pipeline if start else None)
     pipeline = prepared.pipeline
-    net = start.network if start else build_network(spec, pipeline)
-    if on_network is not None:
-        validation = prepared.X["validation"]
-        on_network(net, validation if len(validation) else prepared.X["train"], pipeline.feature_names)
-    result = fit(
-        net, prepared.X["train"], prepared.y["train"], prepared.X["validation"],
-        prepared.y["validation"], loss=pipeline.loss, config=training_config(spec),
-        metric=METRIC_OF_TASK[pipeline.task], on_epoch=on_epoch, should_stop=should_stop,
-        resume=start.checkpoint if start else None,
-    )
+    net, result = train_network(prepared, spec, on_epoch=on_epoch, should_stop=should_stop,
+                                on_network=on_network, start=start)
     choice = None
     if pipeline.task == "binary":  # decide where "positive" starts before anything is scored
         validation_outputs = net.predict(prepared.X["validation"])

@@ -35,7 +35,7 @@ from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
 from app.jobs.outcome_record import final_status, outcome_summary
 from app.jobs.pipeline import run_experiment as run_pipeline
-from app.jobs.worker import LEASE_SECONDS, WorkerContext
+from app.jobs.worker import LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.specs import ExperimentSpec
 
 logger = logging.getLogger("layerlab.runner")
@@ -56,7 +56,6 @@ class _Progress:
     context: WorkerContext
     experiment_id: int
     claim_token: str
-    best_val_loss: float = math.inf
     best_epoch: int | None = None
     cancelled: bool = False
     last_check: float = field(default_factory=time.monotonic)
@@ -66,9 +65,8 @@ class _Progress:
         self.recorder = InspectionRecorder(net, probe_sample(rows, seed=self.experiment_id), input_names)
 
     def on_epoch(self, report: EpochReport) -> None:
-        loss = report.val_loss if report.val_loss is not None else report.train_loss
-        if loss is not None and math.isfinite(loss) and loss < self.best_val_loss:
-            self.best_val_loss, self.best_epoch = loss, report.epoch
+        if report.improved:  # the engine's verdict: the loss or the chosen early-stopping metric
+            self.best_epoch = report.epoch
         row = EpochRow(
             epoch=report.epoch,
             train_loss=_finite(report.train_loss),
@@ -123,6 +121,7 @@ class _Progress:
                 self.cancelled = is_cancel_requested(
                     session=session, experiment_id=self.experiment_id, claim_token=self.claim_token
                 )
+            fit_blas_threads(self.context, self.experiment_id)  # another job may have started or ended
             self.last_check = time.monotonic()
         return self.cancelled
 

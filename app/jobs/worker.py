@@ -1,11 +1,14 @@
 """A training worker: claim a queued experiment, run it, repeat, until told to stop.
 
-Runs in its own process (never in the web server's), with one BLAS thread.
+Runs in its own process (never in the web server's), at a lower CPU priority than
+the web server, with one BLAS thread between jobs and, during a job, as many as
+the cores no other job is using.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -14,8 +17,15 @@ from multiprocessing.synchronize import Event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import ClaimLost, claim_next_experiment, new_claim_token, renew_lease
+from app.db.experiments import (
+    ClaimLost,
+    claim_next_experiment,
+    count_running_experiments,
+    new_claim_token,
+    renew_lease,
+)
 from app.db.session import make_engine, make_session_factory
+from app.jobs import threads
 from app.jobs.parent_death import die_with_parent, watch_parent
 from app.jobs.threads import limit_blas_threads
 
@@ -26,6 +36,7 @@ logger = logging.getLogger("layerlab.worker")
 LEASE_SECONDS = 8.0
 HEARTBEAT_SECONDS = 2.0
 IDLE_POLL_SECONDS = 0.5
+WORKER_NICENESS = 10  # added to the server's niceness: the scheduler favours the server's requests
 
 
 @dataclass
@@ -82,21 +93,44 @@ def run_next(context: WorkerContext) -> int | None:
         )
     if experiment_id is None:
         return None
-    with LeaseHeartbeat(context, experiment_id, claim_token):
-        run_experiment(context, experiment_id, claim_token)
     try:
-        run_cross_validation(context, experiment_id, claim_token=claim_token)
-    except ClaimLost:
-        logger.info("Experiment %s was deleted or restarted during cross-validation", experiment_id)
-    except Exception:  # the main run's results stand; the folds are an extra
-        logger.exception("Cross-validation of experiment %s failed", experiment_id)
+        fit_blas_threads(context, experiment_id)
+        with LeaseHeartbeat(context, experiment_id, claim_token):
+            run_experiment(context, experiment_id, claim_token)
+        try:
+            run_cross_validation(context, experiment_id, claim_token=claim_token)
+        except ClaimLost:
+            logger.info("Experiment %s was deleted or restarted during cross-validation", experiment_id)
+        except Exception:  # the main run's results stand; the folds are an extra
+            logger.exception("Cross-validation of experiment %s failed", experiment_id)
+    finally:
+        threads.set_blas_threads(1)  # idle again: the cores are the other jobs'
     return experiment_id
+
+
+def fit_blas_threads(context: WorkerContext, experiment_id: int) -> None:
+    """Give the running job the cores that no other job is using now. The database says
+    how many others run: it stays right when a worker is killed mid-job."""
+    with context.sessions() as session:
+        elsewhere = count_running_experiments(session=session, other_than=experiment_id)
+    wanted = threads.blas_threads_for_job(threads.available_cores(), elsewhere)
+    if wanted != threads.current_blas_threads():
+        threads.set_blas_threads(wanted)
+
+
+def lower_priority() -> None:
+    """Yield the CPU to the web server: pages stay quick while every core trains."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # no nice on this platform, or not permitted
+        logger.warning("Could not lower the worker's CPU priority")
 
 
 def worker_main(settings_json: str, worker_id: str, stop_pipe: Connection, instance_id: str, parent_pid: int) -> None:
     """Entry point of a worker process: it stops when the server asks through `stop_pipe`, or is gone."""
     die_with_parent()
     stop = watch_parent(parent_pid, stop_pipe)
+    lower_priority()
     limit_blas_threads()
     settings = Settings.model_validate_json(settings_json)
     engine = make_engine(settings.resolved_database_url)

@@ -29,6 +29,7 @@ from app.web.builder_state import (
     initial_state,
     state_from_form,
 )
+from app.web.builder_training import refresh_for_new_label
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.experiment_checks import over_budget, problems_with_spec
 from app.web.htmx import go_to, is_htmx, render
@@ -63,11 +64,13 @@ def _render_builder(request: Request, state: BuilderState, status_code: int = 20
                   max_layers=MAX_BUILDER_LAYERS)
 
 
-def _render_updates(request: Request, state: BuilderState, form: FormData, status_code: int = 200) -> HTMLResponse:
+def _render_updates(request: Request, state: BuilderState, form: FormData, options_stale: bool,
+                    status_code: int = 200) -> HTMLResponse:
     """Only what depends on the inputs (diagram, counts, hints, marks on bad fields): never an input."""
     flags_stale = str(form.get("flags-for", "")) != state.label
     return render(request, "_builder_updates.html", status_code=status_code, state=state, dataset=state.dataset,
-                  flags_stale=flags_stale, layer_fields=layer_field_ids(len(state.layers)), field_ids=FIELD_IDS)
+                  flags_stale=flags_stale, options_stale=options_stale,
+                  layer_fields=layer_field_ids(len(state.layers)), field_ids=FIELD_IDS)
 
 
 def _add_spec_problems(state: BuilderState) -> None:
@@ -109,6 +112,7 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
     form = await request.form(max_fields=1_000 + 3 * len(dataset.profile.get("columns", [])))
     label = str(form.get("label", ""))
     state = state_from_form(dataset, form, await leaking_for(dataset, label, settings.datasets_dir))
+    options_stale = refresh_for_new_label(state, form)
     operation = str(form.get("op", ""))
     if operation.startswith(("add", "remove-", "up-", "down-")) and not is_htmx(request):  # the page moves its own rows
         apply_layer_operation(state, operation)
@@ -118,10 +122,12 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
         if too_large:
             state.problems.append(too_large)
     if operation != "train":
-        return _render_updates(request, state, form) if is_htmx(request) else _render_builder(request, state)
+        if is_htmx(request):
+            return _render_updates(request, state, form, options_stale)
+        return _render_builder(request, state)
     if state.problems:
         if is_htmx(request):
-            return _render_updates(request, state, form, status_code=422)
+            return _render_updates(request, state, form, options_stale, status_code=422)
         return _render_builder(request, state, status_code=422)
     spec = ExperimentSpec.model_validate(state.spec_dict)
     experiment = create_experiment(

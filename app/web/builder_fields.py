@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from app.specs import LayerSpec, SplitSpec, TrainingSpec
+from app.web.builder_training import TRAINING_OPTION_TITLES, read_training_options
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -34,7 +35,9 @@ TRAINING_FIELDS = {
     "weight_decay": ("weight_decay", "Weight decay"),
     "seed": ("seed", "Seed"),
 }
+# The options' inputs depend on the task; their error slots come with them (builder_training.py).
 FIELD_IDS = [field_id for field_id, _ in (*SPLIT_FIELDS.values(), *TRAINING_FIELDS.values())]
+TRAINING_FIELDS |= {name: (name, title) for name, title in TRAINING_OPTION_TITLES.items()}
 
 
 def layer_field_ids(count: int) -> list[str]:
@@ -109,6 +112,7 @@ class FieldReader:
             values[key] = value
         values["early_stopping_patience"] = self.number(form.get("patience"), "patience", "Early-stopping patience",
                                                         whole=True)
+        values.update(read_training_options(form))
         return self.checked(TrainingSpec, values, TRAINING_FIELDS, "epochs")
 
     def layers(self) -> list[LayerSpec]:

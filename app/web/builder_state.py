@@ -28,6 +28,7 @@ from app.jobs.topology import (
 )
 from app.specs import ExperimentSpec, LayerSpec, SplitSpec, TrainingSpec
 from app.web.builder_fields import FieldReader
+from app.web.builder_training import proposed_options
 from app.web.ids import parse_whole
 
 MOSTLY_MISSING_SHARE = 0.5
@@ -229,7 +230,7 @@ def initial_state(
     task = draft.proposal.task or "binary"
     train_rows = draft.split_rows["train"]
     draft.layers = propose_layers(task, train_rows, draft.diagram["inputs"], draft.proposal.n_classes)
-    draft.training = propose_training(task, train_rows)
+    draft.training = propose_training(task, train_rows).model_copy(update=proposed_options(draft))
     return draft
 
 

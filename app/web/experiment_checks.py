@@ -13,6 +13,7 @@ from app.data.splits import MIN_ROWS_PER_CLASS
 from app.db.models import Dataset
 from app.jobs.budget import budget_problem
 from app.jobs.sweeps import data_shape
+from app.jobs.training_advice import profile_problems
 from app.specs import ExperimentSpec, validate_against_columns
 
 
@@ -28,7 +29,9 @@ def problems_with_spec(spec: ExperimentSpec, dataset: Dataset) -> list[str]:
         return problems
     if label["unique"] < 2:
         problems.append(f'The label "{spec.label}" has only one value, so there is nothing to learn.')
-    elif spec.split.stratify and spec.task != "regression" and label["kind"] != "numeric":
+        return problems
+    problems.extend(profile_problems(spec, label))
+    if spec.split.stratify and spec.task != "regression" and label["kind"] != "numeric":
         problems.extend(_too_small_classes(spec.label, label))
     return problems
 

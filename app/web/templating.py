@@ -10,6 +10,7 @@ from typing import Any, get_args
 from fastapi.templating import Jinja2Templates
 
 from app.specs import HiddenActivation, OptimizerName
+from app.web.builder_training import training_options_view
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 KIND_LABELS = {
@@ -27,6 +28,8 @@ ENCODER_LABELS = {
     "standardize": "standardize (mean 0, sd 1)",
     "minmax": "scale 0 to 1",
     "scale_pm1": "scale -1 to 1",
+    "robust": "robust (median, IQR)",
+    "quantile": "quantile (rank 0 to 1)",
     "passthrough": "as is",
     "onehot": "one-hot",
     "ordinal": "ordinal (0, 1, 2…)",
@@ -103,5 +106,6 @@ def make_templates() -> Jinja2Templates:
         activations=HIDDEN_ACTIVATIONS,
         optimizers=OPTIMIZERS,
         warning_titles=WARNING_TITLES,
+        training_options=training_options_view,
     )
     return templates

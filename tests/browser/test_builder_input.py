@@ -122,6 +122,14 @@ def test_fast_keyboard_typing_keeps_every_value_on_the_page_and_in_the_spec(
         "early_stopping_patience": 4,
         "weight_decay": 0.0005,
         "seed": 11,
+        # the options left as proposed for this label
+        "class_weight": "none",
+        "early_stopping_metric": "loss",
+        "target_transform": "none",
+        "schedule": "plateau",
+        "regression_loss": "mse",
+        "initializer": "auto",
+        "clip_norm": None,
     }
 
 

@@ -38,7 +38,11 @@ CASES: dict[str, tuple[str, list[dict[str, Any]]]] = {
                             {"units": 6, "activation": "leaky_relu"}, {"units": 5, "activation": "linear"}]),
     "regression": ("spend", [{"units": 8, "activation": "tanh", "batchnorm": True},
                              {"units": 6, "activation": "sigmoid", "dropout": 0.1}]),
+    # A log-transformed label and the robust and quantile encoders, decoded and encoded alike.
+    "regression_log": ("bill", [{"units": 8, "activation": "relu", "batchnorm": True}]),
 }
+EXTRA = {"regression_log": {"encoders": {**ENCODERS, "age": "robust", "income": "quantile"},
+                            "training": {"target_transform": "log"}}}
 
 
 def _table(rows: int = 240, seed: int = 0) -> pd.DataFrame:
@@ -58,6 +62,7 @@ def _table(rows: int = 240, seed: int = 0) -> pd.DataFrame:
     frame["churned"] = np.where(signal + rng.normal(0, 0.5, rows) > 0, "yes", "no")
     frame["plan"] = np.array(["basic", "plus", "pro"])[np.digitize(signal, [-0.5, 0.5])]
     frame["spend"] = (income / 100 + 30 * signal + rng.normal(0, 5, rows)).round(2)
+    frame["bill"] = (income / 50 * np.exp(signal / 2 + rng.normal(0, 0.2, rows))).round(2)  # positive, skewed
     return frame
 
 
@@ -93,11 +98,13 @@ def _experiment(task: str, outcome: ExperimentOutcome, spec: ExperimentSpec) -> 
 @pytest.fixture(scope="module", params=list(CASES))
 def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """One experiment per task, trained for real, saved, zipped and unzipped."""
-    task = request.param
-    label, layers = CASES[task]
+    task = request.param.removesuffix("_log")
+    label, layers = CASES[request.param]
+    extra = EXTRA.get(request.param, {})
     spec = ExperimentSpec.model_validate({
-        "dataset_id": 1, "label": label, "task": task, "features": FEATURES, "encoders": ENCODERS,
-        "layers": layers, "training": {"epochs": 12, "batch_size": 16, "learning_rate": 0.01},
+        "dataset_id": 1, "label": label, "task": task, "features": FEATURES,
+        "encoders": extra.get("encoders", ENCODERS), "layers": layers,
+        "training": {"epochs": 12, "batch_size": 16, "learning_rate": 0.01, **extra.get("training", {})},
     })
     outcome = run_experiment(_table(), spec, importance_repeats=1)
     assert outcome.pipeline.task == task

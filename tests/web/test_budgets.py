@@ -39,12 +39,12 @@ def test_sixteen_layers_of_4096_units_are_refused_with_the_estimate_and_the_limi
 
 
 def test_the_time_per_epoch_limit_is_a_setting(settings_factory) -> None:  # type: ignore[no-untyped-def]
-    settings: Settings = settings_factory(max_epoch_seconds=0.001)
+    settings: Settings = settings_factory(max_epoch_seconds=0.0001)
     with TestClient(create_app(settings)) as client:
         response = client.post("/api/experiments", json=_spec(_upload(client)))
         assert response.status_code == 422
         detail = response.json()["detail"]
-        assert "per epoch" in detail and "the limit is 0.001 s" in detail and "LAYERLAB_MAX_EPOCH_SECONDS" in detail
+        assert "per epoch" in detail and "the limit is 0.0001 s" in detail and "LAYERLAB_MAX_EPOCH_SECONDS" in detail
 
 
 def test_each_sweep_run_is_checked(client: TestClient) -> None:

@@ -85,8 +85,15 @@ def test_a_change_answers_with_the_dependent_parts_never_an_input(client: TestCl
     assert "<html" not in fragment.text
     assert "regression" in fragment.text
     assert 'id="network-diagram" hx-swap-oob="true"' in fragment.text
-    inputs = re.findall(r"<(?:input|select|textarea)\b[^>]*>", fragment.text)
+    # A new label brings the training options of its task (a regression label: a transform and a
+    # loss instead of class weights); outside them, no input comes back.
+    options = re.search(r'<fieldset id="training-options".*?</fieldset>', fragment.text, re.S)
+    assert options is not None and 'name="regression_loss"' in options.group(0)
+    rest = fragment.text.replace(options.group(0), "")
+    inputs = re.findall(r"<(?:input|select|textarea)\b[^>]*>", rest)
     assert inputs == ['<input type="hidden" id="flags-for" name="flags-for" value="age" hx-swap-oob="true">']
+    same_label = post(client, dataset_id, replace(form_of(page), epochs="12"))
+    assert re.findall(r"<(?:input|select|textarea)\b[^>]*>", same_label.text) == []
 
 
 def test_an_out_of_range_value_is_marked_on_its_field_and_changes_nothing_else(

@@ -17,7 +17,8 @@ encoded as LayerLab encodes it:
    the most frequent category otherwise), and where training had missing values an
    extra input says "this was missing".
 2. Numbers are shifted and scaled with the training statistics (standardize,
-   minmax, scale_pm1) or used as they are (passthrough). Text that is not a number
+   minmax, scale_pm1, robust), ranked among the training values (quantile) or used
+   as they are (passthrough). Text that is not a number
    is replaced like a missing value (without the "was missing" flag), as LayerLab does.
 3. Categories become one-hot columns, an index (ordinal) or 0 / 1 (binarize);
    a category never seen in training becomes all zeros (one-hot), -1 (ordinal) or 0.
@@ -121,8 +122,12 @@ def encode_feature(feature: dict[str, Any], cells: list[str | None], reader: Cel
         # LayerLab reads infinity ("inf", "1e999") as a missing value.
         missing |= np.array([v is not None and not math.isfinite(v) for v in numbers], dtype=bool)
         x = np.array([fill if v is None or not math.isfinite(v) else v for v in numbers], dtype=np.float64)
-        shift, scale = feature.get("shift", 0.0), feature.get("scale", 1.0)
-        block = ((x - shift) / scale).astype(np.float32).reshape(-1, 1)  # in float64, then float32
+        if "quantiles" in feature:  # quantile: the value's rank among the training values, 0 to 1
+            block = rank_by_quantiles(x, feature["quantiles"], feature["references"]).astype(np.float32)
+            block = block.reshape(-1, 1)
+        else:
+            shift, scale = feature.get("shift", 0.0), feature.get("scale", 1.0)
+            block = ((x - shift) / scale).astype(np.float32).reshape(-1, 1)  # in float64, then float32
     else:
         keys = {key: i for i, key in enumerate(feature["category_keys"])}
         fill_key = feature["missing"]["fill_key"]
@@ -132,6 +137,14 @@ def encode_feature(feature: dict[str, Any], cells: list[str | None], reader: Cel
     if feature["missing"]["indicator"]:
         block = np.hstack([block, missing.astype(np.float32).reshape(-1, 1)])
     return block
+
+
+def rank_by_quantiles(x: np.ndarray, quantiles: list[float], references: list[float]) -> np.ndarray:
+    """Interpolated ranks; where quantiles repeat, the middle of their ranks."""
+    q, r = np.asarray(quantiles), np.asarray(references)
+    if q.size == 1:
+        return np.full(x.shape, 0.5)
+    return 0.5 * (np.interp(x, q, r) - np.interp(-x, -q[::-1], -r[::-1]))
 
 
 def encode_categories(encoder: str, codes: np.ndarray, n_categories: int) -> np.ndarray:
@@ -171,6 +184,8 @@ def decode(model: dict[str, Any], outputs: np.ndarray) -> dict[str, list[Any]]:
     label = model["label"]
     if model["task"] == "regression":
         values = outputs.astype(np.float64).reshape(-1) * label["std"] + label["mean"]
+        if label.get("transform") == "log":  # trained on log(1 + label): back to its units
+            values = np.expm1(values)
         return {"predicted": values.tolist()}
     classes = label["classes"]
     if model["task"] == "binary":  # one output: the probability of the second class
