@@ -89,7 +89,6 @@ class ChannelProgress:
 
     channel: TaskChannel
     seed: int
-    best_val_loss: float = math.inf
     best_epoch: int | None = None
     cancelled: bool = False
     abandoned: bool = False
@@ -102,9 +101,8 @@ class ChannelProgress:
         self.recorder = InspectionRecorder(net, probe_sample(rows, seed=self.seed), input_names)
 
     def on_epoch(self, report: EpochReport) -> None:
-        loss = report.val_loss if report.val_loss is not None else report.train_loss
-        if loss is not None and math.isfinite(loss) and loss < self.best_val_loss:
-            self.best_val_loss, self.best_epoch = loss, report.epoch
+        if report.improved:  # the engine's verdict: the loss or the chosen early-stopping metric
+            self.best_epoch = report.epoch
         inspection = self.recorder.after_epoch(report) if self.recorder else None
         self.channel.send(
             "epoch", best_epoch=self.best_epoch,
