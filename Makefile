@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test bench browser postgres lint clean
+.PHONY: install install-dev run test bench browser postgres lint clean cluster
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +23,12 @@ install-dev: $(UV)
 
 run: install
 	$(VENV)/bin/layerlab serve --host $(HOST) --port $(PORT)
+
+# A Dask scheduler, two Dask workers and LayerLab on them (LAYERLAB_EXECUTOR=dask); Ctrl-C stops all.
+ifneq (bench,$(firstword $(MAKECMDGOALS)))
+cluster: install
+	$(PY) -m app.cluster_cli --host $(HOST) --port $(PORT)
+endif
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser here.
 browser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
         default_factory=_default_workers,
         ge=0,
         description="Training worker processes; default one per core, 0 runs none.",
+    )
+    executor: Literal["local", "dask"] = Field(
+        default="local",
+        description="Where experiments run: `local` worker processes, or `dask` tasks on a Dask cluster.",
+    )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="With `dask`: the scheduler's address (`tcp://host:8786`); empty starts a local cluster "
+        "of `workers` single-threaded processes.",
     )
 
     @property

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app.config import Settings
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine, make_session_factory
+from app.jobs.dask_executor import requeue_dead_cluster_runs
 from app.jobs.instances import instances_dir
 from app.jobs.pool import make_executor
 from app.jobs.supervisor import Supervisor, sweep_dead_runs
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = make_session_factory(engine)
         instances = instances_dir(settings.data_dir)
         with app.state.session_factory() as session:  # runs of a previous server of this database
+            requeue_dead_cluster_runs(session=session, instances=instances)
             sweep_dead_runs(session=session, instances=instances)
         executor = app.state.executor = make_executor(settings)
         executor.start()

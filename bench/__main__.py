@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-SECTIONS = ["ingest", "engine", "defaults", "server", "inspection", "recovery", "quality"]
+SECTIONS = ["ingest", "engine", "defaults", "server", "inspection", "recovery", "quality", "cluster"]
 
 
 def main(argv: list[str]) -> int:

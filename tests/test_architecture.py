@@ -15,7 +15,7 @@ LAYERS = ["engine", "data", "specs", "db", "jobs", "web", "main"]
 # Modules outside the stack: settings are readable by everyone above the data layer,
 # and the CLI sits on top of main.
 SHARED = {"config": 2}  # config may be imported from `specs` upwards (index in LAYERS)
-TOP_ONLY = {"cli"}
+TOP_ONLY = {"cli", "cluster_cli"}
 ENGINE_THIRD_PARTY = {"numpy"}
 
 

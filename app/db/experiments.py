@@ -116,6 +116,7 @@ def restart_experiment(*, session: Session, experiment: Experiment) -> None:
             cancel_requested=False,
             pause_control=None,
             worker_id=None,
+            worker_address=None,
             instance_id=None,
             claim_token=None,
             lease_expires_at=None,

@@ -146,6 +146,8 @@ class Experiment(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("experiments.id", ondelete="SET NULL"), default=None)
     parent_epoch: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Where the run ran: the Dask worker's address (None on the local pool).
+    worker_address: Mapped[str | None] = mapped_column(String(255), default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
     sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)

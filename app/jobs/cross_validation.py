@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 from app.data.folds import stratified_folds
 from app.data.splits import quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
-from app.data.tasks import make_label_codec, resolve_task
+from app.data.tasks import TaskGuess, make_label_codec, resolve_task
 from app.db.cross_validation import store_cross_validation
 from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
@@ -45,7 +46,7 @@ def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def _summarise(folds: list[dict[str, Any]]) -> tuple[dict[str, float | None], dict[str, float | None]]:
+def summarise_folds(folds: list[dict[str, Any]]) -> tuple[dict[str, float | None], dict[str, float | None]]:
     names = [name for name in folds[0]["metrics"]] if folds else []
     mean: dict[str, float | None] = {}
     std: dict[str, float | None] = {}
@@ -54,6 +55,91 @@ def _summarise(folds: list[dict[str, Any]]) -> tuple[dict[str, float | None], di
         mean[name] = statistics.fmean(values) if values else None
         std[name] = statistics.stdev(values) if len(values) > 1 else None
     return mean, std
+
+
+@dataclass
+class FoldPlan:
+    """The rows every fold draws from, and each fold's training and held-out positions in them."""
+
+    spec: ExperimentSpec
+    encoders: dict[str, str]
+    labeled: pd.DataFrame
+    guess: TaskGuess
+    pool: np.ndarray
+    parts: list[tuple[np.ndarray, np.ndarray]]
+    test_rows: int
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "k": self.spec.split.folds,
+            "status": "running",
+            "task": self.guess.task,
+            "metric": METRIC_OF_TASK[self.guess.task],
+            "rows": int(self.pool.size),
+            "test_rows": self.test_rows,
+            "folds": [],
+        }
+
+
+def plan_folds(frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None) -> FoldPlan:
+    """Deterministic from the data and the spec, so each fold can be planned where it runs."""
+    k = spec.split.folds
+    if not k:
+        raise ValueError("This experiment does not ask for cross-validation.")
+    encoders = choose_encoders(frame, spec, column_kinds)
+    labeled = frame[frame[spec.label].notna()].reset_index(drop=True)
+    label = labeled[spec.label]
+    guess = resolve_task(spec.task, label, spec.label)
+    strata = quantile_bins(label) if guess.task == "regression" else label.to_numpy()
+    s = spec.split
+    splits = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
+    pool = np.sort(np.concatenate([splits.train, splits.validation]))
+    parts = stratified_folds(np.asarray(strata)[pool], k, s.seed, s.stratify)
+    return FoldPlan(spec, encoders, labeled, guess, pool, list(parts), int(splits.test.size))
+
+
+def train_fold(plan: FoldPlan, number: int, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Train and score fold `number` (from 1): its metrics, best epoch and learning curve."""
+    spec, guess = plan.spec, plan.guess
+    train_positions, held_positions = plan.parts[number - 1]
+    labeled = plan.labeled
+    train, held = labeled.iloc[plan.pool[train_positions]], labeled.iloc[plan.pool[held_positions]]
+    codec = make_label_codec(guess.task, spec.training.target_transform)
+    codec.fit(train[spec.label] if guess.task == "regression" else labeled[spec.label])
+    table = TableEncoder(plan.encoders).fit(train)
+    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec,
+                              training_options.loss_of(guess.task, spec.training))
+    net = build_network(spec, pipeline)
+    curve: list[dict[str, Any]] = []
+
+    def record(report: EpochReport) -> None:
+        curve.append({
+            "epoch": report.epoch,
+            "train_loss": _finite(report.train_loss),
+            "val_loss": _finite(report.val_loss),
+            "train_metric": _finite(report.train_metric),
+            "val_metric": _finite(report.val_metric),
+        })
+
+    X_held, y_held = table.transform(held), codec.encode(held[spec.label])
+    y_train = codec.encode(train[spec.label])
+    config = training_options.training_config(spec, guess.task, y_train, max(2, len(codec.classes)))
+    training = fit(
+        net, table.transform(train), y_train, X_held, y_held,
+        loss=pipeline.loss, config=config, metric=METRIC_OF_TASK[guess.task],
+        on_epoch=record, should_stop=should_stop,
+        score=training_options.stopping_score(guess.task, spec.training, codec),
+    )
+    metrics, _ = evaluate_outputs(pipeline, y_held, net.predict(X_held))
+    return {
+        "fold": number,
+        "train_rows": int(train_positions.size),
+        "validation_rows": int(held_positions.size),
+        "metrics": {name: _finite(value) for name, value in metrics.items()},
+        "best_epoch": training.best_epoch,
+        "stop_reason": training.stop_reason,
+        "curve": curve,
+    }
 
 
 def cross_validate(
@@ -65,75 +151,19 @@ def cross_validate(
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Train and score the spec on each of `spec.split.folds` folds; see the module docstring."""
-    k = spec.split.folds
-    if not k:
-        raise ValueError("This experiment does not ask for cross-validation.")
-    encoders = choose_encoders(frame, spec, column_kinds)
-    labeled = frame[frame[spec.label].notna()].reset_index(drop=True)
-    label = labeled[spec.label]
-    guess = resolve_task(spec.task, label, spec.label)
-    regression = guess.task == "regression"
-    strata = quantile_bins(label) if regression else label.to_numpy()
-    s = spec.split
-    splits = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
-    pool = np.sort(np.concatenate([splits.train, splits.validation]))
-    parts = stratified_folds(np.asarray(strata)[pool], k, s.seed, s.stratify)
-    result: dict[str, Any] = {
-        "k": k,
-        "status": "running",
-        "task": guess.task,
-        "metric": METRIC_OF_TASK[guess.task],
-        "rows": int(pool.size),
-        "test_rows": int(splits.test.size),
-        "folds": [],
-    }
-    for number, (train_positions, held_positions) in enumerate(parts, start=1):
+    plan = plan_folds(frame, spec, column_kinds)
+    result = plan.header()
+    for number in range(1, len(plan.parts) + 1):
         if should_stop is not None and should_stop():
             result["status"] = "cancelled"
             break
-        train, held = labeled.iloc[pool[train_positions]], labeled.iloc[pool[held_positions]]
-        codec = make_label_codec(guess.task, spec.training.target_transform)
-        codec.fit(train[spec.label] if regression else label)
-        table = TableEncoder(encoders).fit(train)
-        pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec,
-                                  training_options.loss_of(guess.task, spec.training))
-        net = build_network(spec, pipeline)
-        curve: list[dict[str, Any]] = []
-
-        def record(report: EpochReport, curve: list[dict[str, Any]] = curve) -> None:
-            curve.append({
-                "epoch": report.epoch,
-                "train_loss": _finite(report.train_loss),
-                "val_loss": _finite(report.val_loss),
-                "train_metric": _finite(report.train_metric),
-                "val_metric": _finite(report.val_metric),
-            })
-
-        X_held, y_held = table.transform(held), codec.encode(held[spec.label])
-        y_train = codec.encode(train[spec.label])
-        config = training_options.training_config(spec, guess.task, y_train, max(2, len(codec.classes)))
-        training = fit(
-            net, table.transform(train), y_train, X_held, y_held,
-            loss=pipeline.loss, config=config, metric=METRIC_OF_TASK[guess.task],
-            on_epoch=record, should_stop=should_stop,
-            score=training_options.stopping_score(guess.task, spec.training, codec),
-        )
-        metrics, _ = evaluate_outputs(pipeline, y_held, net.predict(X_held))
-        result["folds"].append({
-            "fold": number,
-            "train_rows": int(train_positions.size),
-            "validation_rows": int(held_positions.size),
-            "metrics": {name: _finite(value) for name, value in metrics.items()},
-            "best_epoch": training.best_epoch,
-            "stop_reason": training.stop_reason,
-            "curve": curve,
-        })
-        result["mean"], result["std"] = _summarise(result["folds"])
+        result["folds"].append(train_fold(plan, number, should_stop))
+        result["mean"], result["std"] = summarise_folds(result["folds"])
         if on_fold is not None:
             on_fold(result)
     if result["status"] == "running":
         result["status"] = "completed"
-    result["mean"], result["std"] = _summarise(result["folds"])
+    result["mean"], result["std"] = summarise_folds(result["folds"])
     return result
 
 

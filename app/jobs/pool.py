@@ -137,4 +137,8 @@ class NoExecutor:
 
 
 def make_executor(settings: Settings) -> Executor:
+    if settings.executor == "dask":  # no local training process: the cluster trains
+        from app.jobs.dask_executor import DaskExecutor
+
+        return DaskExecutor(settings)
     return LocalProcessPool(settings, settings.workers) if settings.workers > 0 else NoExecutor()

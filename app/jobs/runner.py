@@ -33,7 +33,7 @@ from app.jobs.artifacts import save_outcome
 from app.jobs.continuation import load_continuation
 from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
-from app.jobs.pipeline import ExperimentOutcome
+from app.jobs.outcome_record import final_status, outcome_summary
 from app.jobs.pipeline import run_experiment as run_pipeline
 from app.jobs.worker import LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.specs import ExperimentSpec
@@ -42,7 +42,6 @@ logger = logging.getLogger("layerlab.runner")
 
 CANCEL_CHECK_SECONDS = 0.5
 PAUSE_POLL_SECONDS = 0.2
-SHUTDOWN_REASON = "The server was shut down during training. Restart the experiment to train it again."
 UNEXPECTED_REASON = "Training failed unexpectedly ({kind}). The details are in the server's log."
 
 
@@ -131,43 +130,6 @@ def _column_kinds(dataset: Dataset) -> dict[str, str]:
     return {column["name"]: column["kind"] for column in dataset.profile.get("columns", [])}
 
 
-def _summary(outcome: ExperimentOutcome) -> dict[str, Any]:
-    pipeline = outcome.pipeline
-    return {
-        "task_explanation": pipeline.task_explanation,
-        "features": pipeline.features,
-        "n_inputs": pipeline.n_inputs,
-        "n_outputs": pipeline.n_outputs,
-        "loss": pipeline.loss,
-        "output_activation": pipeline.output_activation,
-        "parameters": int(outcome.network.n_parameters),
-        "split_sizes": outcome.split_sizes,
-        "dropped_rows": outcome.dropped_rows,
-        "stop_reason": outcome.training.stop_reason,
-        "kept_epoch": outcome.training.kept_epoch,
-        "weights_restored": outcome.training.weights_restored,
-        "stop_message": outcome.training.message,
-        "details": outcome.details,
-        "importance": outcome.importance,
-        "baseline": outcome.baseline,
-        "warnings": outcome.warnings,
-        "plots": outcome.plots,
-        "decision": outcome.decision,
-    }
-
-
-def _final_status(outcome: ExperimentOutcome, progress: _Progress, stopping: bool) -> tuple[str, str | None]:
-    reason = outcome.training.stop_reason
-    if reason == "diverged":
-        return ExperimentStatus.FAILED, outcome.training.message
-    if reason == "cancelled":
-        if progress.cancelled:
-            return ExperimentStatus.CANCELLED, None
-        if stopping:
-            return ExperimentStatus.INTERRUPTED, SHUTDOWN_REASON
-    return ExperimentStatus.COMPLETED, None
-
-
 def run_experiment(context: WorkerContext, experiment_id: int, claim_token: str) -> None:
     """Run the claimed experiment; every write carries the claim, so a revoked run stops writing."""
     progress = _Progress(context, experiment_id, claim_token)
@@ -209,12 +171,12 @@ def run_experiment(context: WorkerContext, experiment_id: int, claim_token: str)
                 raise ClaimLost(f"Experiment {experiment_id} is no longer this worker's to run.")
             set_task(session=session, experiment_id=experiment_id, task=outcome.pipeline.task)
         save_outcome(directory, outcome)
-        status, error = _final_status(outcome, progress, context.stopping.is_set())
+        status, error = final_status(outcome, cancelled=progress.cancelled, stopping=context.stopping.is_set())
         finish(
             status,
             error,
             metrics=outcome.metrics,
-            summary=_summary(outcome),
+            summary=outcome_summary(outcome),
             best_epoch=outcome.training.kept_epoch or progress.best_epoch,  # the weights kept and measured
         )
     except ClaimLost:

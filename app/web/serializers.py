@@ -121,6 +121,7 @@ def experiment_detail(session: Session, experiment: Experiment) -> dict[str, Any
         "started_at": experiment.started_at.isoformat() if experiment.started_at else None,
         "finished_at": experiment.finished_at.isoformat() if experiment.finished_at else None,
         "missing_tokens": experiment.missing_tokens,
+        "worker_address": experiment.worker_address,
     }
 
 
