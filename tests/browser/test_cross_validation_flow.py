@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import TRAINING_TIMEOUT_MS
+
 
 def blobs_csv(path: Path, rows: int = 150) -> None:
     rng = np.random.default_rng(5)
@@ -37,9 +39,9 @@ def test_cross_validate_from_the_builder(page: Page, live_server: Any, tmp_path:
     page.get_by_role("button", name="Train").click()
 
     expect(page).to_have_url(f"{live_server.url}/experiments/1")
-    expect(page.locator(".badge-completed")).to_be_visible(timeout=60_000)
+    expect(page.locator(".badge-completed")).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
     page.get_by_role("link", name="Cross-validation over 3 folds").click()
-    expect(page.locator("#cv-progress")).to_have_text("3 of 3 folds done.", timeout=60_000)
+    expect(page.locator("#cv-progress")).to_have_text("3 of 3 folds done.", timeout=TRAINING_TIMEOUT_MS)
     expect(page.locator("#cv-metrics thead th")).to_have_count(2 + 3)
     accuracy = page.locator("#cv-metrics tbody tr", has_text="Accuracy").first.locator("td").first
     expect(accuracy).to_have_text(re.compile(r"^[01](\.\d+)?( ± \d(\.\d+)?)?$"))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import TRAINING_TIMEOUT_MS
 from tests.browser.test_training_flow import spirals_csv
 
 
@@ -33,7 +34,7 @@ def test_pause_step_resume_and_look_inside(page: Page, live_server: Any, tmp_pat
     page.goto(f"{live_server.url}/experiments/{created.json()['id']}")
     page.get_by_role("button", name="Pause").focus()
     page.keyboard.press("Enter")
-    expect(page.locator(".badge-paused")).to_be_visible(timeout=60_000)
+    expect(page.locator(".badge-paused")).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
     paused_at = _epochs_done(page, api)
     assert paused_at >= 1
     expect(page.get_by_role("button", name="Resume")).to_be_visible()

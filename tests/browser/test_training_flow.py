@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import TRAINING_TIMEOUT_MS
+
 
 def spirals_csv(path: Path, rows: int = 3000) -> None:
     """Two interleaved classes with a little noise: learnable, but not in one epoch."""
@@ -70,7 +72,7 @@ def test_build_train_and_watch(page: Page, live_server: Any, tmp_path: Path, scr
     # The chart has received points at least twice before training ended.
     page.wait_for_function(
         "() => { const p = document.getElementById('epoch-progress'); return p.value >= 2 && p.value < p.max; }",
-        timeout=60_000,
+        timeout=TRAINING_TIMEOUT_MS,
     )
     first_seen = int(progress.get_attribute("value") or "0")
     page.wait_for_function(f"() => document.getElementById('epoch-progress').value > {first_seen}")
