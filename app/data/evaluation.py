@@ -1,6 +1,6 @@
 """A model's evaluation on one split: the headline scores and the details behind them.
 
-Scores use DESIGN.md's names (classification: accuracy, balanced_accuracy,
+Scores use docs/ARCHITECTURE.md's names (classification: accuracy, balanced_accuracy,
 f1_macro, roc_auc, log_loss, plus precision_macro and recall_macro; regression:
 r2, mae, rmse in the label's original units; classification adds the Brier score,
 brier). Everything returned is JSON-safe.

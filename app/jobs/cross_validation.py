@@ -9,7 +9,6 @@ the worker after the main run, so the experiment's own model and results come fi
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,31 +17,19 @@ import numpy as np
 import pandas as pd
 
 from app.data.folds import stratified_folds
-from app.data.splits import quantile_bins, split_rows
-from app.data.table_encoding import TableEncoder
-from app.data.tasks import make_label_codec, resolve_task
+from app.data.numbers import finite
 from app.db.cross_validation import store_cross_validation
 from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
 from app.db.models import ExperimentStatus
 from app.engine import EpochReport, fit
 from app.jobs import training_options
+from app.jobs.context import WorkerContext
 from app.jobs.experiment_data import experiment_read_options, load_rows
-from app.jobs.pipeline import (
-    METRIC_OF_TASK,
-    FittedPipeline,
-    build_network,
-    choose_encoders,
-)
-from app.jobs.pipeline import _evaluate as evaluate_outputs
-from app.jobs.worker import WorkerContext
+from app.jobs.pipeline import METRIC_OF_TASK, build_network, choose_encoders, evaluate, fit_pipeline, split_labeled
 from app.specs import ExperimentSpec
 
 Progress = Callable[[dict[str, Any]], None]
-
-
-def _finite(value: float | None) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _summarise(folds: list[dict[str, Any]]) -> tuple[dict[str, float | None], dict[str, float | None]]:
@@ -69,22 +56,19 @@ def cross_validate(
     if not k:
         raise ValueError("This experiment does not ask for cross-validation.")
     encoders = choose_encoders(frame, spec, column_kinds)
-    labeled = frame[frame[spec.label].notna()].reset_index(drop=True)
+    part = split_labeled(frame, spec)
+    labeled, guess = part.labeled, part.guess
     label = labeled[spec.label]
-    guess = resolve_task(spec.task, label, spec.label)
-    regression = guess.task == "regression"
-    strata = quantile_bins(label) if regression else label.to_numpy()
     s = spec.split
-    splits = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
-    pool = np.sort(np.concatenate([splits.train, splits.validation]))
-    parts = stratified_folds(np.asarray(strata)[pool], k, s.seed, s.stratify)
+    pool = np.sort(np.concatenate([part.splits.train, part.splits.validation]))
+    parts = stratified_folds(part.strata[pool], k, s.seed, s.stratify)
     result: dict[str, Any] = {
         "k": k,
         "status": "running",
         "task": guess.task,
         "metric": METRIC_OF_TASK[guess.task],
         "rows": int(pool.size),
-        "test_rows": int(splits.test.size),
+        "test_rows": int(part.splits.test.size),
         "folds": [],
     }
     for number, (train_positions, held_positions) in enumerate(parts, start=1):
@@ -92,21 +76,18 @@ def cross_validate(
             result["status"] = "cancelled"
             break
         train, held = labeled.iloc[pool[train_positions]], labeled.iloc[pool[held_positions]]
-        codec = make_label_codec(guess.task, spec.training.target_transform)
-        codec.fit(train[spec.label] if regression else label)
-        table = TableEncoder(encoders).fit(train)
-        pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec,
-                                  training_options.loss_of(guess.task, spec.training))
+        pipeline = fit_pipeline(spec, encoders, guess, train, label)
+        table, codec = pipeline.table, pipeline.label_codec
         net = build_network(spec, pipeline)
         curve: list[dict[str, Any]] = []
 
         def record(report: EpochReport, curve: list[dict[str, Any]] = curve) -> None:
             curve.append({
                 "epoch": report.epoch,
-                "train_loss": _finite(report.train_loss),
-                "val_loss": _finite(report.val_loss),
-                "train_metric": _finite(report.train_metric),
-                "val_metric": _finite(report.val_metric),
+                "train_loss": finite(report.train_loss),
+                "val_loss": finite(report.val_loss),
+                "train_metric": finite(report.train_metric),
+                "val_metric": finite(report.val_metric),
             })
 
         X_held, y_held = table.transform(held), codec.encode(held[spec.label])
@@ -118,12 +99,12 @@ def cross_validate(
             on_epoch=record, should_stop=should_stop,
             score=training_options.stopping_score(guess.task, spec.training, codec),
         )
-        metrics, _ = evaluate_outputs(pipeline, y_held, net.predict(X_held))
+        metrics, _ = evaluate(pipeline, y_held, net.predict(X_held))
         result["folds"].append({
             "fold": number,
             "train_rows": int(train_positions.size),
             "validation_rows": int(held_positions.size),
-            "metrics": {name: _finite(value) for name, value in metrics.items()},
+            "metrics": {name: finite(value) for name, value in metrics.items()},
             "best_epoch": training.best_epoch,
             "stop_reason": training.stop_reason,
             "curve": curve,

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.data.csv_options import CsvError, ReadOptions
-from app.data.csv_reader import load_frame
 from app.data.leakage import leaking_columns
+from app.data.table_files import load_table
 from app.db.datasets import dataset_path
 from app.db.experiments import create_experiment, get_experiment
 from app.db.models import Dataset
@@ -41,7 +41,7 @@ router = APIRouter(include_in_schema=False)
 @lru_cache(maxsize=32)
 def _leaking(path: Path, options_json: str, label: str, candidates: tuple[str, ...]) -> frozenset[str]:
     try:
-        frame = load_frame(path, ReadOptions.from_dict(json.loads(options_json)))
+        frame = load_table(path, ReadOptions.from_dict(json.loads(options_json)))
     except CsvError:
         return frozenset()
     return frozenset(leaking_columns(frame, label, list(candidates)))

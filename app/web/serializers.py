@@ -1,4 +1,4 @@
-"""Stored rows as the JSON the API promises (DESIGN.md's contract)."""
+"""Stored rows as the JSON the API promises (docs/ARCHITECTURE.md's contract)."""
 
 from __future__ import annotations
 
