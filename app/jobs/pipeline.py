@@ -20,6 +20,7 @@ from app.data.baselines import compare_with_baselines
 from app.data.decisions import THRESHOLD_GRID, ThresholdChoice, choose_threshold, predicted_at, threshold_counts
 from app.data.encoders import default_encoder
 from app.data.evaluation import (
+    HEADLINE_METRIC,
     classification_evaluation,
     regression_evaluation,
     score_for_importance,
@@ -53,7 +54,7 @@ LOSS_OF_TASK = {
     "multiclass": "categorical_crossentropy",
     "regression": "mse",
 }
-METRIC_OF_TASK = {"binary": "accuracy", "multiclass": "accuracy", "regression": "r2"}
+METRIC_OF_TASK = HEADLINE_METRIC
 UNLABELED = "unlabeled"  # the split name of rows whose label is missing
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.data.evaluation import headline_score
 from app.db.experiments import queue_position
 from app.db.models import Dataset, EpochMetric, Experiment, utc_now
 
@@ -55,8 +56,7 @@ def _duration(experiment: Experiment) -> float | None:
 
 def _headline(experiment: Experiment, split: str) -> float | None:
     """The task's headline metric on one split: accuracy, or R² for regression."""
-    metrics = (visible_metrics(experiment) or {}).get(split) or {}
-    return metrics.get("r2" if experiment.task == "regression" else "accuracy")
+    return headline_score(experiment.task, visible_metrics(experiment), split)
 
 
 def test_hidden(experiment: Experiment) -> bool:
