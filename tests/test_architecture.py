@@ -1,4 +1,4 @@
-"""The dependency direction of docs/ARCHITECTURE.md: engine ← data ← specs ← db ← jobs ← web ← main.
+"""The dependency direction of docs/ARCHITECTURE.md: engine ← data ← specs ← db ← jobs ← services ← web ← main.
 
 Each layer may import only the layers below it; the engine imports NumPy only.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
-LAYERS = ["engine", "data", "specs", "db", "jobs", "web", "main"]
+LAYERS = ["engine", "data", "specs", "db", "jobs", "services", "web", "main"]
 # Modules outside the stack: settings are readable by everyone above the data layer,
 # and the CLI sits on top of main.
 SHARED = {"config": 2}  # config may be imported from `specs` upwards (index in LAYERS)

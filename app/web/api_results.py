@@ -25,10 +25,11 @@ from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_onnx, build_model_zip
 from app.jobs.onnx_export import OnnxExportError
 from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
+from app.services.sweep_blinding import test_hidden
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.divergence import require_trained
 from app.web.ids import PathId
-from app.web.serializers import epoch_payload, test_hidden
+from app.web.serializers import epoch_payload
 from app.web.uploads import UploadError, receive_csv_upload
 
 router = APIRouter(prefix="/api/experiments", tags=["results"])
