@@ -1,6 +1,6 @@
 """The experiment spec: what to learn from which columns, how to split, the network, training.
 
-Plain data, validated once (pydantic v2) and stored as JSON; see DESIGN.md.
+Plain data, validated once (pydantic v2) and stored as JSON; see docs/ARCHITECTURE.md.
 Every field but `dataset_id` and `label` has a default. `features` defaults to
 an empty list, which means "every suitable column but the label" (the pipeline
 picks them from the column kinds). Unknown fields are refused, so a typo is

@@ -1,4 +1,4 @@
-"""The experiment spec: DESIGN.md's defaults and human validation messages."""
+"""The experiment spec: docs/ARCHITECTURE.md's defaults and human validation messages."""
 
 from __future__ import annotations
 

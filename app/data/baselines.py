@@ -52,7 +52,7 @@ def _training_sample(n_rows: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, MAX_BASELINE_TRAIN_ROWS, replace=False))
 
 
-def _finite(X: np.ndarray) -> np.ndarray:
+def _zero_non_finite(X: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.asarray(X, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
 
 
@@ -84,7 +84,7 @@ def logistic_regression_baseline(
     weighted: loss weights inverse to class frequency, the fair rival on imbalanced classes.
     """
     rows = _training_sample(len(X_train), seed)
-    X, y = _finite(X_train)[rows], np.asarray(y_train, dtype=np.int64)[rows]
+    X, y = _zero_non_finite(X_train)[rows], np.asarray(y_train, dtype=np.int64)[rows]
     name = "weighted_logistic_regression" if weighted else "logistic_regression"
     if np.unique(y).size < 2 or len(y_test) == 0:
         return _entry(name, classification_scores(y_test[:0], np.zeros((0, n_classes))),
@@ -95,7 +95,7 @@ def logistic_regression_baseline(
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     probabilities = np.zeros((len(y_test), n_classes))
-    probabilities[:, model.classes_] = model.predict_proba(_finite(X_test))  # classes missing in train: 0
+    probabilities[:, model.classes_] = model.predict_proba(_zero_non_finite(X_test))  # classes missing in train: 0
     return _entry(name, classification_scores(y_test, probabilities), int(rows.size),
                   sampled=bool(rows.size < len(X_train)))
 
@@ -114,8 +114,8 @@ def ridge_regression_baseline(
     """Ridge regression (alpha 1) on the encoded features, labels in their own units."""
     rows = _training_sample(len(X_train), seed)
     y = np.asarray(y_train, dtype=np.float64).reshape(-1)[rows]
-    model = Ridge(alpha=1.0).fit(_finite(X_train)[rows], y)
-    predicted = model.predict(_finite(X_test)) if len(X_test) else np.zeros(0)
+    model = Ridge(alpha=1.0).fit(_zero_non_finite(X_train)[rows], y)
+    predicted = model.predict(_zero_non_finite(X_test)) if len(X_test) else np.zeros(0)
     return _entry("ridge_regression", regression_scores(y_test, predicted), int(rows.size),
                   sampled=bool(rows.size < len(X_train)))
 

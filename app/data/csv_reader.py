@@ -111,10 +111,7 @@ def read_csv_file(path: Path, limits: CsvLimits, missing_tokens: list[str] | Non
 
 
 def load_frame(path: Path, options: ReadOptions) -> pd.DataFrame:
-    if options.file_format != "csv":  # a workbook or Parquet upload (which reads CSV itself)
-        from app.data.table_files import load_table
-
-        return load_table(path, options)
+    """Re-read a stored CSV file; `table_files.load_table` reads any format."""
     frame = _parse(path, options, plain=survey_file(path, options.encoding, options.delimiter).plain).frame
     reapply(frame, Cleaning(options.number_formats, options.text_columns))
     return frame

@@ -1,6 +1,6 @@
 """A model's evaluation on one split: the headline scores and the details behind them.
 
-Scores use DESIGN.md's names (classification: accuracy, balanced_accuracy,
+Scores use docs/ARCHITECTURE.md's names (classification: accuracy, balanced_accuracy,
 f1_macro, roc_auc, log_loss, plus precision_macro and recall_macro; regression:
 r2, mae, rmse in the label's original units; classification adds the Brier score,
 brier). Everything returned is JSON-safe.
@@ -8,7 +8,7 @@ brier). Everything returned is JSON-safe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,22 @@ from app.data.metrics import (
     residual_points,
     roc_curves,
 )
+from app.data.numbers import finite
+
+
+def headline_metric(task: str | None) -> str:
+    """The one score a task is ranked and summarised on: accuracy, or R² for regression."""
+    return "r2" if task == "regression" else "accuracy"
+
+
+# Per task, the metric the engine reports each epoch (the headline).
+HEADLINE_METRIC: dict[str, str] = {task: headline_metric(task) for task in ("binary", "multiclass", "regression")}
+
+
+def headline_score(task: str | None, metrics: Mapping[str, Any] | None, split: str) -> float | None:
+    """The task's headline metric on one split of stored metrics; None when absent or not finite."""
+    value = ((metrics or {}).get(split) or {}).get(headline_metric(task))
+    return finite(value) if isinstance(value, int | float) else None
 
 
 def classification_evaluation(

@@ -18,6 +18,7 @@ import pyarrow as pa
 from app.data.arrow_columns import ValueCounts, known_counts
 from app.data.column_kinds import Distinct, distinct_values, infer_kind
 from app.data.missing_tokens import token_like_values
+from app.data.numbers import finite
 from app.data.numeric_profiles import is_plain_number_dtype, number_blocks, profile_number_block
 
 TOP_VALUES = 10
@@ -78,7 +79,7 @@ def profile_frame(
     batched: dict[str, dict | None] = {}
     if frame.columns.is_unique:
         for block in number_blocks(numbers, len(frame)):
-            batched.update(profile_number_block(frame, block, _finite))
+            batched.update(profile_number_block(frame, block, finite))
     columns = []
     for name, column in frame.items():
         fields = batched.get(name)
@@ -106,7 +107,7 @@ def profile_column(
         dtype=str(column.dtype),
         missing=distinct.missing,
         unique=len(distinct.values),
-        distinct_ratio=_finite(len(distinct.values) / present) if present else None,
+        distinct_ratio=finite(len(distinct.values) / present) if present else None,
         notes=list(notes or []),
     )
     if not distinct.numeric:
@@ -134,13 +135,13 @@ def number_stats(distinct: Distinct) -> dict[str, JsonScalar]:
         squares = np.dot((values - mean) ** 2, counts) if math.isfinite(mean) else math.inf
         variance = float(squares / (total - 1)) if total > 1 else 0.0
     return {
-        "min": _finite(values[0]),
-        "max": _finite(values[-1]),
-        "mean": _finite(mean),
-        "std": _finite(math.sqrt(variance)) if math.isfinite(variance) else None,
-        "q1": _finite(_quantile(distinct, 0.25)),
-        "median": _finite(_quantile(distinct, 0.5)),
-        "q3": _finite(_quantile(distinct, 0.75)),
+        "min": finite(values[0]),
+        "max": finite(values[-1]),
+        "mean": finite(mean),
+        "std": finite(math.sqrt(variance)) if math.isfinite(variance) else None,
+        "q1": finite(_quantile(distinct, 0.25)),
+        "median": finite(_quantile(distinct, 0.5)),
+        "q3": finite(_quantile(distinct, 0.75)),
     }
 
 
@@ -220,8 +221,3 @@ def _display(value: Any, boolean: bool = False) -> str | None:
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)
-
-
-def _finite(value: float) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None

@@ -67,6 +67,18 @@ def detect_task(label: Any, name: str = "The label") -> TaskGuess:
     return TaskGuess(task, _explain(name, task, n_values), n_values)
 
 
+def task_of_profile(kind: str, n_values: int) -> Task | None:
+    """`detect_task`'s answer from a column's profile alone (its kind and distinct count);
+    None when there is nothing to learn."""
+    if n_values < 2:
+        return None
+    if n_values == 2:
+        return "binary"
+    if kind == "numeric" or (kind == "integer" and n_values > MAX_INTEGER_CLASSES):
+        return "regression"
+    return "multiclass"
+
+
 def resolve_task(requested: str, label: Any, name: str = "The label") -> TaskGuess:
     """The detected task for "auto", else the requested one if the label allows it."""
     guess = detect_task(label, name)

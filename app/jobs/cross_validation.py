@@ -9,7 +9,6 @@ the worker after the main run, so the experiment's own model and results come fi
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,31 +18,20 @@ import numpy as np
 import pandas as pd
 
 from app.data.folds import stratified_folds
-from app.data.splits import quantile_bins, split_rows
-from app.data.table_encoding import TableEncoder
-from app.data.tasks import TaskGuess, make_label_codec, resolve_task
+from app.data.numbers import finite
+from app.data.tasks import TaskGuess
 from app.db.cross_validation import store_cross_validation
 from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
 from app.db.models import ExperimentStatus
 from app.engine import EpochReport, fit
 from app.jobs import training_options
+from app.jobs.context import WorkerContext
 from app.jobs.experiment_data import experiment_read_options, load_rows
-from app.jobs.pipeline import (
-    METRIC_OF_TASK,
-    FittedPipeline,
-    build_network,
-    choose_encoders,
-)
-from app.jobs.pipeline import _evaluate as evaluate_outputs
-from app.jobs.worker import WorkerContext
+from app.jobs.pipeline import METRIC_OF_TASK, build_network, choose_encoders, evaluate, fit_pipeline, split_labeled
 from app.specs import ExperimentSpec
 
 Progress = Callable[[dict[str, Any]], None]
-
-
-def _finite(value: float | None) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def summarise_folds(folds: list[dict[str, Any]]) -> tuple[dict[str, float | None], dict[str, float | None]]:
@@ -87,15 +75,11 @@ def plan_folds(frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[
     if not k:
         raise ValueError("This experiment does not ask for cross-validation.")
     encoders = choose_encoders(frame, spec, column_kinds)
-    labeled = frame[frame[spec.label].notna()].reset_index(drop=True)
-    label = labeled[spec.label]
-    guess = resolve_task(spec.task, label, spec.label)
-    strata = quantile_bins(label) if guess.task == "regression" else label.to_numpy()
+    part = split_labeled(frame, spec)
     s = spec.split
-    splits = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
-    pool = np.sort(np.concatenate([splits.train, splits.validation]))
-    parts = stratified_folds(np.asarray(strata)[pool], k, s.seed, s.stratify)
-    return FoldPlan(spec, encoders, labeled, guess, pool, list(parts), int(splits.test.size))
+    pool = np.sort(np.concatenate([part.splits.train, part.splits.validation]))
+    parts = stratified_folds(part.strata[pool], k, s.seed, s.stratify)
+    return FoldPlan(spec, encoders, part.labeled, part.guess, pool, list(parts), int(part.splits.test.size))
 
 
 def train_fold(plan: FoldPlan, number: int, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
@@ -104,21 +88,18 @@ def train_fold(plan: FoldPlan, number: int, should_stop: Callable[[], bool] | No
     train_positions, held_positions = plan.parts[number - 1]
     labeled = plan.labeled
     train, held = labeled.iloc[plan.pool[train_positions]], labeled.iloc[plan.pool[held_positions]]
-    codec = make_label_codec(guess.task, spec.training.target_transform)
-    codec.fit(train[spec.label] if guess.task == "regression" else labeled[spec.label])
-    table = TableEncoder(plan.encoders).fit(train)
-    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec,
-                              training_options.loss_of(guess.task, spec.training))
+    pipeline = fit_pipeline(spec, plan.encoders, guess, train, labeled[spec.label])
+    table, codec = pipeline.table, pipeline.label_codec
     net = build_network(spec, pipeline)
     curve: list[dict[str, Any]] = []
 
     def record(report: EpochReport) -> None:
         curve.append({
             "epoch": report.epoch,
-            "train_loss": _finite(report.train_loss),
-            "val_loss": _finite(report.val_loss),
-            "train_metric": _finite(report.train_metric),
-            "val_metric": _finite(report.val_metric),
+            "train_loss": finite(report.train_loss),
+            "val_loss": finite(report.val_loss),
+            "train_metric": finite(report.train_metric),
+            "val_metric": finite(report.val_metric),
         })
 
     X_held, y_held = table.transform(held), codec.encode(held[spec.label])
@@ -130,12 +111,12 @@ def train_fold(plan: FoldPlan, number: int, should_stop: Callable[[], bool] | No
         on_epoch=record, should_stop=should_stop,
         score=training_options.stopping_score(guess.task, spec.training, codec),
     )
-    metrics, _ = evaluate_outputs(pipeline, y_held, net.predict(X_held))
+    metrics, _ = evaluate(pipeline, y_held, net.predict(X_held))
     return {
         "fold": number,
         "train_rows": int(train_positions.size),
         "validation_rows": int(held_positions.size),
-        "metrics": {name: _finite(value) for name, value in metrics.items()},
+        "metrics": {name: finite(value) for name, value in metrics.items()},
         "best_epoch": training.best_epoch,
         "stop_reason": training.stop_reason,
         "curve": curve,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from app.data.csv_options import ReadOptions
-from app.data.csv_reader import load_frame
 from app.data.frame_store import frame_path, read_frame
+from app.data.table_files import load_table
 from app.db.datasets import dataset_path
 from app.db.models import Experiment
 
@@ -31,4 +31,4 @@ def load_rows(path: Path, options: ReadOptions) -> pd.DataFrame:
     frame = read_frame(frame_path(path), options.missing_tokens)
     if frame is not None:
         return frame
-    return load_frame(path, options)
+    return load_table(path, options)

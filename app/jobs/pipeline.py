@@ -20,6 +20,7 @@ from app.data.baselines import compare_with_baselines
 from app.data.decisions import THRESHOLD_GRID, ThresholdChoice, choose_threshold, predicted_at, threshold_counts
 from app.data.encoders import default_encoder
 from app.data.evaluation import (
+    HEADLINE_METRIC,
     classification_evaluation,
     regression_evaluation,
     score_for_importance,
@@ -31,7 +32,7 @@ from app.data.metrics import json_safe
 from app.data.plots import classification_plots, regression_plots
 from app.data.splits import SplitIndices, quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
-from app.data.tasks import LabelCodec, label_codec_from_dict, make_label_codec, resolve_task
+from app.data.tasks import LabelCodec, TaskGuess, label_codec_from_dict, make_label_codec, resolve_task
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
 from app.jobs import training_options
 from app.jobs.diagnostics import find_warnings
@@ -53,7 +54,7 @@ LOSS_OF_TASK = {
     "multiclass": "categorical_crossentropy",
     "regression": "mse",
 }
-METRIC_OF_TASK = {"binary": "accuracy", "multiclass": "accuracy", "regression": "r2"}
+METRIC_OF_TASK = HEADLINE_METRIC
 UNLABELED = "unlabeled"  # the split name of rows whose label is missing
 
 
@@ -197,6 +198,52 @@ def choose_encoders(
     return chosen
 
 
+@dataclass
+class LabeledSplit:
+    """The rows with a label, the task they imply, and the spec's seeded split of them."""
+
+    labeled: pd.DataFrame  # the frame's labeled rows, re-indexed from 0
+    positions: np.ndarray  # their positions in the frame
+    unlabeled: np.ndarray  # positions of the rows without a label
+    guess: TaskGuess
+    splits: SplitIndices  # positions in `labeled`
+    strata: np.ndarray  # what the split and the folds stratify on (binned for regression)
+
+
+def split_labeled(frame: pd.DataFrame, spec: ExperimentSpec) -> LabeledSplit:
+    """Drop unlabeled rows, resolve the task, check the training options for it, split."""
+    has_label = frame[spec.label].notna().to_numpy()
+    positions = np.flatnonzero(has_label)
+    labeled = frame.iloc[positions].reset_index(drop=True)
+    label = labeled[spec.label]
+    guess = resolve_task(spec.task, label, spec.label)
+    problems = training_problems(spec.training, guess.task)
+    if problems:
+        raise ValueError(problems[0])
+    strata = np.asarray(quantile_bins(label) if guess.task == "regression" else label.to_numpy())
+    s = spec.split
+    splits = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
+    return LabeledSplit(labeled, positions, np.flatnonzero(~has_label), guess, splits, strata)
+
+
+def fit_pipeline(
+    spec: ExperimentSpec, encoders: Mapping[str, str], guess: TaskGuess, train: pd.DataFrame,
+    labels: pd.Series, fitted: FittedPipeline | None = None,
+) -> FittedPipeline:
+    """Fit the encoders on `train`; the label codec on every label (classes) or on `train`'s
+    (a regression's mean and spread). With `fitted`, its encoders and codec are reused."""
+    if fitted:
+        codec, table = fitted.label_codec, fitted.table
+    else:
+        codec = make_label_codec(guess.task, spec.training.target_transform)
+        # every class, so a class seen only in test still has an index
+        codec.fit(train[spec.label] if guess.task == "regression" else labels)
+        table = TableEncoder(dict(encoders)).fit(train)
+    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
+    pipeline.loss = training_options.loss_of(guess.task, spec.training)
+    return pipeline
+
+
 def prepare_experiment(
     frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None,
     fitted: FittedPipeline | None = None,
@@ -207,44 +254,24 @@ def prepare_experiment(
     if spec.label not in frame.columns:
         raise ValueError(f'The dataset has no column "{spec.label}".')
     encoders = choose_encoders(frame, spec, column_kinds)
-    has_label = frame[spec.label].notna().to_numpy()
-    labeled_positions = np.flatnonzero(has_label)
-    labeled = frame.iloc[labeled_positions].reset_index(drop=True)
-    label = labeled[spec.label]
-    guess = resolve_task(spec.task, label, spec.label)
-    problems = training_problems(spec.training, guess.task)
-    if problems:
-        raise ValueError(problems[0])
-    codec = fitted.label_codec if fitted else make_label_codec(guess.task, spec.training.target_transform)
-    if guess.task == "regression":
-        strata = quantile_bins(label)
-    else:
-        if not fitted:
-            codec.fit(label)  # every class, so a class seen only in test still has an index
-        strata = label.to_numpy()
-    s = spec.split
-    splits: SplitIndices = split_rows(strata, s.train, s.validation, s.test, s.stratify, s.seed)
-    train = labeled.iloc[splits.train]
-    if guess.task == "regression" and not fitted:
-        codec.fit(train[spec.label])  # mean and spread from the training rows only
-    table = fitted.table if fitted else TableEncoder(encoders).fit(train)
-    pipeline = FittedPipeline(spec.label, guess.task, guess.explanation, table, codec)
-    pipeline.loss = training_options.loss_of(guess.task, spec.training)
+    part = split_labeled(frame, spec)
+    labeled = part.labeled
+    train = labeled.iloc[part.splits.train]
+    pipeline = fit_pipeline(spec, encoders, part.guess, train, labeled[spec.label], fitted)
     X, y, rows = {}, {}, {}
-    for name, positions in splits.items():
-        part = labeled.iloc[positions]
-        X[name] = table.transform(part)
-        y[name] = codec.encode(part[spec.label])
-        rows[name] = labeled_positions[positions]
-    unlabeled = np.flatnonzero(~has_label)
-    return PreparedExperiment(pipeline, X, y, rows, int(unlabeled.size), unlabeled)
+    for name, positions in part.splits.items():
+        rows_of_split = labeled.iloc[positions]
+        X[name] = pipeline.table.transform(rows_of_split)
+        y[name] = pipeline.label_codec.encode(rows_of_split[spec.label])
+        rows[name] = part.positions[positions]
+    return PreparedExperiment(pipeline, X, y, rows, int(part.unlabeled.size), part.unlabeled)
 
 
 @dataclass
 class ExperimentOutcome:
     """What a finished run leaves for the worker to store. All dicts are JSON-safe.
 
-    metrics[split]: headline scores (DESIGN.md names); details[split]: confusion
+    metrics[split]: headline scores (docs/ARCHITECTURE.md names); details[split]: confusion
     matrix, per-class scores, ROC / PR curves, or residuals; importance: per
     feature, the validation score drop when shuffled; predictions: one row per
     frame row ("row", "split", "actual", "predicted", probabilities).
@@ -324,7 +351,7 @@ def decision_threshold(pipeline: FittedPipeline) -> float | None:
     return getattr(pipeline.label_codec, "threshold", None) if pipeline.task == "binary" else None
 
 
-def _evaluate(
+def evaluate(
     pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray, minority_class: Any = None
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
     codec = pipeline.label_codec
@@ -433,7 +460,7 @@ def run_experiment(
     largest_errors, evaluation = {}, {}
     for name in ("train", "validation", "test"):
         outputs = net.predict(prepared.X[name])
-        metrics[name], details[name] = _evaluate(pipeline, prepared.y[name], outputs, minority)
+        metrics[name], details[name] = evaluate(pipeline, prepared.y[name], outputs, minority)
         labels = frame[spec.label].iloc[prepared.rows[name]]
         split = decoded_splits[name] = _decoded(pipeline, prepared.y[name], outputs, labels)
         plots[name] = _plots(pipeline, split)

@@ -7,12 +7,12 @@ stopping), or failed with a sentence a person understands.
 from __future__ import annotations
 
 import logging
-import math
 import shutil
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.data.numbers import finite
 from app.db.datasets import dataset_path
 from app.db.experiments import (
     ClaimLost,
@@ -30,12 +30,12 @@ from app.db.models import Dataset, ExperimentStatus, PauseControl
 from app.db.pausing import mark_paused, pause_control
 from app.engine import EpochReport, Network
 from app.jobs.artifacts import save_outcome
+from app.jobs.context import LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.jobs.continuation import load_continuation
 from app.jobs.experiment_data import experiment_read_options, load_rows
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
 from app.jobs.outcome_record import final_status, outcome_summary
 from app.jobs.pipeline import run_experiment as run_pipeline
-from app.jobs.worker import LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.specs import ExperimentSpec
 
 logger = logging.getLogger("layerlab.runner")
@@ -43,10 +43,6 @@ logger = logging.getLogger("layerlab.runner")
 CANCEL_CHECK_SECONDS = 0.5
 PAUSE_POLL_SECONDS = 0.2
 UNEXPECTED_REASON = "Training failed unexpectedly ({kind}). The details are in the server's log."
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
 
 
 @dataclass
@@ -69,10 +65,10 @@ class _Progress:
             self.best_epoch = report.epoch
         row = EpochRow(
             epoch=report.epoch,
-            train_loss=_finite(report.train_loss),
-            val_loss=_finite(report.val_loss),
-            train_metric=_finite(report.train_metric),
-            val_metric=_finite(report.val_metric),
+            train_loss=finite(report.train_loss),
+            val_loss=finite(report.val_loss),
+            train_metric=finite(report.train_metric),
+            val_metric=finite(report.val_metric),
             seconds=report.seconds,
             inspection=self.recorder.after_epoch(report) if self.recorder else None,
         )

@@ -32,6 +32,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.data.encoders import default_encoder, encoded_width
+from app.data.evaluation import headline_score
+from app.data.tasks import task_of_profile
 from app.db.models import ExperimentStatus
 from app.specs import (
     MAX_LAYERS,
@@ -218,11 +220,7 @@ def show_value(value: Any) -> str:
 # The leaderboard ------------------------------------------------------------------
 
 
-def headline(task: str | None, metrics: Mapping[str, Any] | None, split: str) -> float | None:
-    """The task's headline metric on a split: accuracy, or R² for regression."""
-    values = (metrics or {}).get(split) or {}
-    value = values.get("r2" if task == "regression" else "accuracy")
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+headline = headline_score  # the leaderboard ranks on the one headline rule
 
 
 @dataclass(frozen=True)
@@ -342,7 +340,8 @@ def data_shape(spec: ExperimentSpec, profile: Mapping[str, Any], row_count: int)
             inputs += encoded_width(encoder, int(column.get("unique") or 0), int(column.get("missing") or 0))
     label = columns.get(spec.label, {})
     classes = int(label.get("unique") or 2)
-    regression = spec.task == "regression" or (spec.task == "auto" and label.get("kind") == "numeric" and classes > 10)
+    task = spec.task if spec.task != "auto" else task_of_profile(str(label.get("kind", "")), classes)
+    regression = task == "regression"
     outputs = 1 if regression or classes <= 2 else classes
     return DataShape(max(1, round(row_count * spec.split.train)), max(1, inputs), outputs)
 

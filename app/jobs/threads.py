@@ -2,7 +2,7 @@
 
 Workers start with one BLAS thread (set before NumPy loads). A job that starts
 while the machine is idle takes every core; in a full pool each job keeps one.
-DESIGN.md: two-thread BLAS beside another busy process made an epoch about 3×
+docs/ARCHITECTURE.md: two-thread BLAS beside another busy process made an epoch about 3×
 slower, so the count is taken from the jobs that are busy (the pool's counter,
 or the running experiments in the database) and refreshed while a job trains,
 so a job that started alone steps down when another one starts beside it.

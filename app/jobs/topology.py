@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.data.encoders import encoded_width
-from app.data.tasks import MAX_INTEGER_CLASSES
+from app.data.tasks import task_of_profile
 from app.jobs.pipeline import LOSS_OF_TASK, OUTPUT_OF_TASK
 from app.specs import LayerSpec
 
@@ -35,14 +35,9 @@ class TaskProposal:
 def propose_task(label: Mapping[str, Any], requested: str = "auto") -> TaskProposal:
     """Mirror of the pipeline's detection, from the label column's profile alone."""
     name, kind, distinct = label["name"], label["kind"], int(label["unique"])
-    if distinct < 2:
+    detected = task_of_profile(kind, distinct)
+    if detected is None:
         return TaskProposal(None, f"“{name}” has only {distinct} value(s): there is nothing to learn.", distinct)
-    if distinct == 2:
-        detected = "binary"
-    elif kind == "numeric" or (kind == "integer" and distinct > MAX_INTEGER_CLASSES):
-        detected = "regression"
-    else:
-        detected = "multiclass"
     task = detected if requested == "auto" else requested
     sentences = {
         "binary": f"“{name}” has 2 values: this is binary classification (is it one or the other?).",

@@ -10,42 +10,27 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.experiments import (
     ClaimLost,
     claim_next_experiment,
-    count_running_experiments,
     new_claim_token,
     renew_lease,
 )
 from app.db.session import make_engine, make_session_factory
 from app.jobs import threads
+from app.jobs.context import HEARTBEAT_SECONDS, LEASE_SECONDS, WorkerContext, fit_blas_threads
 from app.jobs.parent_death import die_with_parent, watch_parent
 from app.jobs.threads import limit_blas_threads
 
+__all__ = ["LEASE_SECONDS", "WorkerContext", "fit_blas_threads", "run_next", "worker_main"]
+
 logger = logging.getLogger("layerlab.worker")
 
-# Short and renewed often: a server with no local workers ends a remote worker's run
-# a few seconds after its last renewal, so nothing shows `running` long after it died.
-LEASE_SECONDS = 8.0
-HEARTBEAT_SECONDS = 2.0
 IDLE_POLL_SECONDS = 0.5
 WORKER_NICENESS = 10  # added to the server's niceness: the scheduler favours the server's requests
-
-
-@dataclass
-class WorkerContext:
-    settings: Settings
-    sessions: sessionmaker[Session]
-    worker_id: str
-    stopping: threading.Event | Event
-    instance_id: str | None = None  # the pool this worker belongs to
 
 
 class LeaseHeartbeat:
@@ -106,16 +91,6 @@ def run_next(context: WorkerContext) -> int | None:
     finally:
         threads.set_blas_threads(1)  # idle again: the cores are the other jobs'
     return experiment_id
-
-
-def fit_blas_threads(context: WorkerContext, experiment_id: int) -> None:
-    """Give the running job the cores that no other job is using now. The database says
-    how many others run: it stays right when a worker is killed mid-job."""
-    with context.sessions() as session:
-        elsewhere = count_running_experiments(session=session, other_than=experiment_id)
-    wanted = threads.blas_threads_for_job(threads.available_cores(), elsewhere)
-    if wanted != threads.current_blas_threads():
-        threads.set_blas_threads(wanted)
 
 
 def lower_priority() -> None:

@@ -12,9 +12,9 @@ from app.db.models import Experiment, ExperimentStatus
 from app.jobs.decisions import ThresholdError, parse_threshold, rescore
 from app.jobs.largest_errors import largest_errors
 from app.jobs.predictions import ModelNotAvailable
+from app.services.sweep_blinding import test_hidden, visible_summary
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.ids import PathId
-from app.web.serializers import test_hidden, visible_summary
 
 router = APIRouter(prefix="/api/experiments", tags=["results"])
 

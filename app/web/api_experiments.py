@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from app.db.experiments import (
-    create_experiment,
-    delete_experiment,
-    list_experiments,
-    request_cancel,
-    restart_experiment,
-)
-from app.db.models import ExperimentStatus
-from app.jobs.continuation import ContinuationError, continue_experiment
+from app.db.experiments import delete_experiment, list_experiments
+from app.services import experiments
 from app.specs import MAX_EPOCHS, ExperimentSpec
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
-from app.web.experiment_checks import over_budget, problems_with_spec
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
 from app.web.serializers import experiment_detail, experiment_summary
@@ -36,15 +28,7 @@ def create(
     spec: Annotated[ExperimentSpec, json_body(ExperimentSpec)], session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     dataset = dataset_or_404(session, spec.dataset_id, status_code=422)
-    problems = problems_with_spec(spec, dataset) or [p for p in [over_budget(spec, dataset, settings)] if p]
-    if problems:
-        raise HTTPException(422, " ".join(problems))
-    experiment = create_experiment(
-        session=session,
-        dataset=dataset,
-        spec=spec.model_dump(mode="json"),
-        epochs_total=spec.training.epochs,
-    )
+    experiment = experiments.queue_experiment(session, settings, dataset, spec)
     return experiment_detail(session, experiment)
 
 
@@ -60,9 +44,7 @@ def one(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
 
 @router.post("/{experiment_id}/cancel", summary="Cancel a queued or running experiment")
 def cancel(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
-    experiment = experiment_or_404(session, experiment_id)
-    if experiment.status in ExperimentStatus.ACTIVE:
-        request_cancel(session=session, experiment=experiment)
+    experiment = experiments.cancel(session, experiment_or_404(session, experiment_id))
     return experiment_detail(session, experiment)
 
 
@@ -70,10 +52,7 @@ def cancel(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
     "/{experiment_id}/restart", status_code=status.HTTP_202_ACCEPTED, summary="Queue a finished experiment again"
 )
 def restart(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
-    experiment = experiment_or_404(session, experiment_id)
-    if experiment.status in ExperimentStatus.ACTIVE:
-        raise HTTPException(409, f"Experiment {experiment_id} is still {experiment.status}; cancel it first.")
-    restart_experiment(session=session, experiment=experiment)
+    experiment = experiments.restart(session, experiment_or_404(session, experiment_id))
     return experiment_detail(session, experiment)
 
 
@@ -88,12 +67,7 @@ class ContinueRequest(BaseModel):
 def continue_training(
     experiment_id: PathId, body: ContinueRequest, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    parent = experiment_or_404(session, experiment_id)
-    try:
-        child = continue_experiment(session=session, experiments_dir=settings.experiments_dir,
-                                    parent=parent, epochs=body.epochs)
-    except ContinuationError as exc:
-        raise HTTPException(409, str(exc)) from exc
+    child = experiments.continue_training(session, settings, experiment_or_404(session, experiment_id), body.epochs)
     return experiment_detail(session, child)
 
 

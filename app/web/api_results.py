@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,23 +16,28 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from app.data.csv_options import CsvError, CsvLimits
 from app.data.csv_reader import read_csv_file
-from app.data.encoders import EncodingError
-from app.data.spreadsheet import spreadsheet_safe
 from app.db.experiments import epochs_after, experiment_dir
 from app.db.models import Experiment
 from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_onnx, build_model_zip
 from app.jobs.onnx_export import OnnxExportError
-from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
+from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained
+from app.services import predictions as predicting
+from app.services.sweep_blinding import test_hidden
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.divergence import require_trained
 from app.web.ids import PathId
-from app.web.serializers import epoch_payload, test_hidden
+from app.web.serializers import epoch_payload
 from app.web.uploads import UploadError, receive_csv_upload
 
 router = APIRouter(prefix="/api/experiments", tags=["results"])
 
 MAX_JSON_ROWS = 10_000
+
+
+def model_of(session: SessionDep, settings: SettingsDep, experiment_id: int) -> TrainedModel:
+    """The experiment's trained model, or 404 / 409 (blocking: call it from a thread)."""
+    return trained_model(settings, experiment_or_404(session, experiment_id))
 
 
 def trained_model(settings: SettingsDep, experiment: Experiment) -> TrainedModel:
@@ -126,11 +130,6 @@ def _json_rows(body: Any) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-safe rows: NaN and infinities become null."""
-    return json.loads(frame.to_json(orient="records", double_precision=15))
-
-
 async def read_uploaded_rows(request: Request, settings: SettingsDep) -> pd.DataFrame:
     """A CSV upload read as robustly as a dataset; raises HTTPException with the reason."""
     try:
@@ -148,30 +147,21 @@ async def read_uploaded_rows(request: Request, settings: SettingsDep) -> pd.Data
         received.path.unlink(missing_ok=True)
 
 
-def predict_or_422(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
-    try:
-        return predict_new_rows(model, frame)
-    except EncodingError as exc:
-        raise HTTPException(422, str(exc)) from exc
-
-
 @router.post("/{experiment_id}/predict", summary="Predict new rows: a CSV upload gives CSV, JSON rows give JSON")
 async def predict(experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    experiment = experiment_or_404(session, experiment_id)
-    model = trained_model(settings, experiment)
+    # Loading the model, encoding the rows and running the network all happen in a worker
+    # thread: a large request must not hold up every other request on the event loop.
+    model = await to_thread.run_sync(model_of, session, settings, experiment_id)
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = await request.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise HTTPException(422, "The request body is not valid JSON.") from exc
-        result = predict_or_422(model, _json_rows(body))
-        return Response(json.dumps({"predictions": _records(result)}), media_type="application/json")
+        text = await to_thread.run_sync(lambda: predicting.predictions_json(model, _json_rows(body)))
+        return Response(text, media_type="application/json")
     frame = await read_uploaded_rows(request, settings)
-    result = predict_or_422(model, frame)
-    buffer = io.StringIO()
-    spreadsheet_safe(result).to_csv(buffer, index=False)
     return Response(
-        buffer.getvalue(),
+        await to_thread.run_sync(predicting.predictions_csv, model, frame),
         media_type="text/csv",
         headers=_attachment(f"layerlab-experiment-{experiment_id}-new-predictions.csv"),
     )

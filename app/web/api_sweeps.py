@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.db.experiments import create_experiment
 from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
 from app.jobs.sweeps import SweepRequest
+from app.services import experiments
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
@@ -99,13 +99,10 @@ def reveal(sweep_id: PathId, choice: ConfigChoice, session: SessionDep) -> dict[
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a configuration (the best by default) as a normal experiment",
 )
-def promote(sweep_id: PathId, session: SessionDep, choice: ConfigChoice | None = None) -> dict[str, Any]:
+def promote(
+    sweep_id: PathId, session: SessionDep, settings: SettingsDep, choice: ConfigChoice | None = None
+) -> dict[str, Any]:
     sweep = sweep_or_404(session, sweep_id)
     _, spec = promoted_spec(sweep, sweep_detail(session, sweep), choice.config if choice else None)
-    experiment = create_experiment(
-        session=session,
-        dataset=sweep.dataset,
-        spec=spec.model_dump(mode="json"),
-        epochs_total=spec.training.epochs,
-    )
+    experiment = experiments.queue_experiment(session, settings, sweep.dataset, spec)
     return experiment_detail(session, experiment)

@@ -14,11 +14,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.data.csv_options import CsvError, ReadOptions
-from app.data.csv_reader import load_frame
 from app.data.leakage import leaking_columns
+from app.data.table_files import load_table
 from app.db.datasets import dataset_path
-from app.db.experiments import create_experiment, get_experiment
+from app.db.experiments import get_experiment
 from app.db.models import Dataset
+from app.services import experiments
+from app.services.spec_checks import over_budget, problems_with_spec
 from app.specs import ExperimentSpec, validation_messages
 from app.web.builder_fields import FIELD_IDS, layer_field_ids
 from app.web.builder_state import (
@@ -31,7 +33,6 @@ from app.web.builder_state import (
 )
 from app.web.builder_training import refresh_for_new_label
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
-from app.web.experiment_checks import over_budget, problems_with_spec
 from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId
 
@@ -41,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 @lru_cache(maxsize=32)
 def _leaking(path: Path, options_json: str, label: str, candidates: tuple[str, ...]) -> frozenset[str]:
     try:
-        frame = load_frame(path, ReadOptions.from_dict(json.loads(options_json)))
+        frame = load_table(path, ReadOptions.from_dict(json.loads(options_json)))
     except CsvError:
         return frozenset()
     return frozenset(leaking_columns(frame, label, list(candidates)))
@@ -130,9 +131,7 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
             return _render_updates(request, state, form, options_stale, status_code=422)
         return _render_builder(request, state, status_code=422)
     spec = ExperimentSpec.model_validate(state.spec_dict)
-    experiment = create_experiment(
-        session=session, dataset=dataset, spec=spec.model_dump(mode="json"), epochs_total=spec.training.epochs
-    )
+    experiment = experiments.queue_experiment(session, settings, dataset, spec)
     return go_to(request, f"/experiments/{experiment.id}")
 
 

@@ -7,12 +7,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from app.jobs.decisions import ThresholdError, parse_threshold
+from app.services.sweep_blinding import test_hidden
 from app.web.api_decisions import LimitQuery, change_threshold, errors_of
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.experiment_pages import SplitQuery, results_context
 from app.web.htmx import render
 from app.web.ids import PathId
-from app.web.serializers import test_hidden
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.services.errors import ServiceError
+
 logger = logging.getLogger("layerlab")
 
 
@@ -61,7 +63,13 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _service_error(request: Request, exc: ServiceError) -> Response:
+    """A service's refusal is answered like any HTTP error: JSON `detail`, or the error page."""
+    return await _http_error(request, StarletteHTTPException(exc.status_code, exc.detail))
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.db.experiments import list_experiments, request_cancel, restart_experiment
+from app.db.experiments import list_experiments
 from app.db.models import ExperimentStatus
-from app.jobs.continuation import ContinuationError, continue_experiment
+from app.services import experiments
+from app.services.sweep_blinding import test_hidden, visible_metrics, visible_summary
 from app.specs import MAX_EPOCHS
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.divergence import divergence_advice
@@ -19,9 +20,6 @@ from app.web.serializers import (
     experiment_detail,
     experiment_summary,
     spec_differences,
-    test_hidden,
-    visible_metrics,
-    visible_summary,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -89,18 +87,13 @@ def experiment_results(
 
 @router.post("/experiments/{experiment_id}/cancel")
 def cancel(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
-    experiment = experiment_or_404(session, experiment_id)
-    if experiment.status in ExperimentStatus.ACTIVE:
-        request_cancel(session=session, experiment=experiment)
+    experiments.cancel(session, experiment_or_404(session, experiment_id))
     return render(request, "_experiment_panel.html", **_context(session, experiment_id))
 
 
 @router.post("/experiments/{experiment_id}/restart")
 def restart(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
-    experiment = experiment_or_404(session, experiment_id)
-    if experiment.status in ExperimentStatus.ACTIVE:
-        raise HTTPException(409, f"Experiment {experiment_id} is still {experiment.status}.")
-    restart_experiment(session=session, experiment=experiment)
+    experiments.restart(session, experiment_or_404(session, experiment_id))
     return go_to(request, f"/experiments/{experiment_id}")
 
 
@@ -109,12 +102,7 @@ def continue_training(
     experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep,
     epochs: Annotated[int, Form(ge=1, le=MAX_EPOCHS)],
 ) -> Response:
-    parent = experiment_or_404(session, experiment_id)
-    try:
-        child = continue_experiment(session=session, experiments_dir=settings.experiments_dir,
-                                    parent=parent, epochs=epochs)
-    except ContinuationError as exc:
-        raise HTTPException(409, str(exc)) from exc
+    child = experiments.continue_training(session, settings, experiment_or_404(session, experiment_id), epochs)
     return go_to(request, f"/experiments/{child.id}")
 
 

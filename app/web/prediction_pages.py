@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.data.encoders import EncodingError
-from app.data.spreadsheet import spreadsheet_safe
 from app.db.models import Experiment
 from app.jobs.predictions import TrainedModel, feature_inputs, predict_one
-from app.web.api_results import predict_or_422, read_uploaded_rows, trained_model
+from app.services.errors import ServiceError
+from app.services.predictions import predictions_csv
+from app.web.api_results import read_uploaded_rows, trained_model
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.htmx import render
 from app.web.ids import PathId
@@ -36,18 +37,16 @@ async def predict_upload(
     experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A plain form post: the predictions come back as a CSV download, or the page with the reason."""
-    experiment = experiment_or_404(session, experiment_id)
-    model = trained_model(settings, experiment)
+    experiment = await to_thread.run_sync(experiment_or_404, session, experiment_id)
+    model = await to_thread.run_sync(trained_model, settings, experiment)
     try:
-        result = predict_or_422(model, await read_uploaded_rows(request, settings))
-    except HTTPException as exc:
+        text = await to_thread.run_sync(predictions_csv, model, await read_uploaded_rows(request, settings))
+    except (HTTPException, ServiceError) as exc:
         context = _page(experiment, model, error=exc.detail)
         return render(request, "predict.html", status_code=exc.status_code, **context)
-    buffer = io.StringIO()
-    spreadsheet_safe(result).to_csv(buffer, index=False)
     filename = f"layerlab-experiment-{experiment_id}-new-predictions.csv"
     return Response(
-        buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        text, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
 
 

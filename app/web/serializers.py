@@ -1,4 +1,4 @@
-"""Stored rows as the JSON the API promises (DESIGN.md's contract)."""
+"""Stored rows as the JSON the API promises (docs/ARCHITECTURE.md's contract)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.data.evaluation import headline_score
 from app.db.experiments import queue_position
 from app.db.models import Dataset, EpochMetric, Experiment, utc_now
+from app.services.sweep_blinding import test_hidden, visible_metrics, visible_summary
 
 
 def dataset_summary(dataset: Dataset) -> dict[str, Any]:
@@ -55,34 +57,7 @@ def _duration(experiment: Experiment) -> float | None:
 
 def _headline(experiment: Experiment, split: str) -> float | None:
     """The task's headline metric on one split: accuracy, or R² for regression."""
-    metrics = (visible_metrics(experiment) or {}).get(split) or {}
-    return metrics.get("r2" if experiment.task == "regression" else "accuracy")
-
-
-def test_hidden(experiment: Experiment) -> bool:
-    """A sweep keeps its test split blind: only the configuration the user picked shows it."""
-    sweep = experiment.sweep
-    return sweep is not None and experiment.sweep_config != sweep.revealed_config
-
-
-def visible_metrics(experiment: Experiment) -> dict[str, Any] | None:
-    if experiment.metrics is None or not test_hidden(experiment):
-        return experiment.metrics
-    return {split: values for split, values in experiment.metrics.items() if split != "test"}
-
-
-def visible_summary(experiment: Experiment) -> dict[str, Any] | None:
-    """The stored summary, less everything computed on the test split while it is blind."""
-    summary = experiment.summary
-    if summary is None or not test_hidden(experiment):
-        return summary
-    hidden = {key: value for key, value in summary.items() if key != "baseline"}
-    for key in ("details", "plots"):
-        hidden[key] = {split: v for split, v in (summary.get(key) or {}).items() if split != "test"}
-    if summary.get("decision"):
-        decision = summary["decision"]
-        hidden["decision"] = {**decision, "splits": {k: v for k, v in decision["splits"].items() if k != "test"}}
-    return hidden
+    return headline_score(experiment.task, visible_metrics(experiment), split)
 
 
 def experiment_summary(experiment: Experiment) -> dict[str, Any]:

@@ -10,15 +10,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from app.db.experiments import create_experiment, get_experiment, list_experiments
+from app.db.experiments import get_experiment, list_experiments
 from app.db.models import Dataset, Sweep
 from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
 from app.jobs.sweeps import SPACE_KEYS, SPACE_LABELS, SweepRequest, duration_text, show_value
+from app.services import experiments
+from app.services.spec_checks import problems_with_spec
 from app.specs import ExperimentSpec, validation_messages
 from app.web.builder import leaking_for
 from app.web.builder_state import default_label, initial_state, label_explanation
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
-from app.web.experiment_checks import problems_with_spec
 from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId, QueryId, parse_id
 from app.web.serializers import experiment_summary
@@ -290,13 +291,11 @@ async def reveal(sweep_id: PathId, request: Request, session: SessionDep) -> Res
 
 
 @router.post("/sweeps/{sweep_id}/promote")
-async def promote(sweep_id: PathId, request: Request, session: SessionDep) -> Response:
+async def promote(sweep_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
     config = str((await request.form()).get("config", ""))
     _, spec = promoted_spec(sweep, sweep_detail(session, sweep), parse_id(config))
-    experiment = create_experiment(
-        session=session, dataset=sweep.dataset, spec=spec.model_dump(mode="json"), epochs_total=spec.training.epochs
-    )
+    experiment = experiments.queue_experiment(session, settings, sweep.dataset, spec)
     return go_to(request, f"/experiments/{experiment.id}")
 
 

@@ -29,8 +29,8 @@ from app.jobs.sweeps import (
     leaderboard,
     spec_for,
 )
+from app.services.spec_checks import over_budget, problems_with_spec
 from app.specs import ExperimentSpec
-from app.web.experiment_checks import over_budget, problems_with_spec
 
 METRIC_NAMES = {"accuracy": "Accuracy", "r2": "R²"}
 

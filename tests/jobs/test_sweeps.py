@@ -215,3 +215,14 @@ def test_a_space_list_is_capped() -> None:
         request(space={"learning_rate": [0.001 * (i + 1) for i in range(MAX_SPACE_VALUES + 1)]},
                 strategy="random", samples=3)
     assert f"at most {MAX_SPACE_VALUES:,} different values" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "unique", "outputs"),
+    [("integer", 50, 1), ("integer", 5, 5), ("numeric", 50, 1), ("categorical", 50, 50), ("integer", 2, 1)],
+)
+def test_data_shape_detects_the_task_as_the_pipeline_does(kind: str, unique: int, outputs: int) -> None:
+    """An integer label with 50 values is regression (one output), as data/tasks.py says."""
+    profile = {"columns": [{"name": "x", "kind": "numeric", "unique": 80, "missing": 0},
+                           {"name": "kind", "kind": kind, "unique": unique, "missing": 0}]}
+    assert data_shape(ExperimentSpec.model_validate(BASE), profile, row_count=100).outputs == outputs

@@ -247,3 +247,29 @@ def test_sweep_status(statuses: list[str], cancelled: bool, expected: str) -> No
 
     experiments = [SimpleNamespace(status=status) for status in statuses]
     assert sweep_status(SimpleNamespace(cancel_requested=cancelled), experiments) == expected  # type: ignore[arg-type]
+
+
+def test_promote_checks_the_spec_like_every_other_way_of_queueing(
+    client: TestClient, dataset_id: int, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """A promoted configuration is checked against the dataset as a new experiment is:
+    here the stored profile now says the label has one value, so both promotes refuse."""
+    from app.db.models import Dataset, Experiment
+
+    body = sweep_body(dataset_id, space={"units": [2]}, repeats=1)
+    sweep_id = client.post("/api/sweeps", json=body).json()["id"]
+    assert run_all(settings, sessions) == 1
+    with sessions() as session:
+        dataset = session.get(Dataset, dataset_id)
+        assert dataset is not None
+        dataset.profile = {**dataset.profile, "columns": [
+            {**column, "unique": 1} if column["name"] == "kind" else column for column in dataset.profile["columns"]
+        ]}
+        session.commit()
+        before = session.query(Experiment).count()
+    response = client.post(f"/api/sweeps/{sweep_id}/promote", json={})
+    assert response.status_code == 422 and "only one value" in response.json()["detail"]
+    page = client.post(f"/sweeps/{sweep_id}/promote", data={"config": "1"}, headers={"HX-Request": "true"})
+    assert page.status_code == 422 and "HX-Redirect" not in page.headers
+    with sessions() as session:
+        assert session.query(Experiment).count() == before

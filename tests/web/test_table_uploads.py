@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.data.csv_options import CsvLimits, ReadOptions
-from app.data.csv_reader import load_frame
-from app.data.table_files import read_table_file
+from app.data.table_files import load_table, read_table_file
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -115,7 +114,7 @@ def test_a_stored_workbook_re_reads_the_same(tmp_path: Path) -> None:
     parsed = read_table_file(path, CsvLimits(), sheet="Costs")
     assert parsed.options.file_format == "xlsx" and parsed.options.sheet == "Costs"
     options = ReadOptions.from_dict(parsed.options.to_dict())
-    pd.testing.assert_frame_equal(load_frame(path, options), parsed.frame)
+    pd.testing.assert_frame_equal(load_table(path, options), parsed.frame)
 
 
 # Parquet -------------------------------------------------------------------------------------
@@ -147,7 +146,7 @@ def test_a_parquet_upload(client: TestClient, tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
     path.write_bytes(parquet_bytes(frame))
     parsed = read_table_file(path, CsvLimits())
-    pd.testing.assert_frame_equal(load_frame(path, ReadOptions.from_dict(parsed.options.to_dict())), parsed.frame)
+    pd.testing.assert_frame_equal(load_table(path, ReadOptions.from_dict(parsed.options.to_dict())), parsed.frame)
 
 
 def test_parquet_limits_and_damage(client: TestClient, settings_factory) -> None:  # type: ignore[no-untyped-def]
