@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test bench browser lint clean
+.PHONY: install install-dev run test bench browser postgres lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,7 +30,14 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install-dev browser
+# Debian's PostgreSQL server binaries: the tests start a throwaway server of their own with them
+# (the `databases` marker), and never use a system cluster.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+		echo "Installing Debian's postgresql for the database tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: install-dev browser postgres
 	$(PY) -m pytest
 
 # `make bench` runs every benchmark; `make bench recovery` (any section names) only those.

@@ -1,10 +1,11 @@
-"""Alembic environment: LayerLab's models, SQLite in batch mode so no rows are lost."""
+"""Alembic environment: LayerLab's models, SQLite in batch mode so no rows are lost, PostgreSQL one server at a time."""
 
 from __future__ import annotations
 
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 
 from app.config import Settings
 from app.db.models import Base
@@ -15,6 +16,7 @@ if config.config_file_name and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name)
 
 target_metadata = Base.metadata
+MIGRATION_LOCK_KEY = 7_143_210_518  # any fixed number: LayerLab's migrations, one at a time per database
 
 
 def _database_url() -> str:
@@ -43,6 +45,10 @@ def run_migrations_online() -> None:
             connection=connection, target_metadata=target_metadata, render_as_batch=True
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Servers starting together on one database: one migrates, the others wait for
+                # its commit (which frees the lock) and then find nothing left to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             context.run_migrations()
     engine.dispose()
 

@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL; empty means SQLite at `<data_dir>/layerlab.db`.",
+        description=(
+            "SQLAlchemy URL; empty means SQLite at `<data_dir>/layerlab.db`;"
+            " `postgresql+psycopg://user:password@host/db` for PostgreSQL."
+        ),
     )
     host: str = Field(default="127.0.0.1", description="Address the server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")

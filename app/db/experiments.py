@@ -184,6 +184,9 @@ def claim_next_experiment(
     """Atomically move the oldest queued experiment to `running` for this worker.
 
     The claim token (a fresh one unless given) must accompany every later write of the run.
+    On PostgreSQL, claims at the same moment skip each other's row (FOR UPDATE SKIP LOCKED)
+    instead of queueing behind it and then finding it taken; SQLite, which locks the whole
+    database for a write, renders no FOR UPDATE.
     """
     now = utc_now()
     oldest_queued = (
@@ -191,6 +194,7 @@ def claim_next_experiment(
         .where(Experiment.status == Status.QUEUED)
         .order_by(Experiment.id)
         .limit(1)
+        .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     claimed = session.execute(

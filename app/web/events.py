@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.experiments import epochs_after, get_experiment
 from app.db.models import ExperimentStatus
-from app.web.deps import SessionDep, experiment_or_404
+from app.web.deps import experiment_or_404
 from app.web.ids import PathId, parse_whole
 from app.web.serializers import epoch_payload, experiment_summary
 
@@ -43,9 +43,11 @@ def _snapshot(
     return state, rows
 
 
-def _experiment_exists(experiment_id: PathId, session: SessionDep) -> None:
-    """Checked before the stream starts, so a wrong id is a plain 404."""
-    experiment_or_404(session, experiment_id)
+def _experiment_exists(experiment_id: PathId, request: Request) -> None:
+    """Checked before the stream starts, so a wrong id is a plain 404. In a session of its own,
+    closed at once: a request's session lives as long as its response, here the whole stream."""
+    with request.app.state.session_factory() as session:
+        experiment_or_404(session, experiment_id)
 
 
 def _last_epoch(header: str | None) -> int:

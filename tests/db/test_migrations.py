@@ -1,9 +1,10 @@
-"""`alembic upgrade head` on an empty database gives exactly the models' schema."""
+"""`alembic upgrade head` on an empty database gives exactly the models' schema, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
@@ -14,8 +15,9 @@ from app.db.models import Base
 from app.db.session import make_engine
 
 
-def test_upgrade_head_matches_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+@pytest.mark.databases
+def test_upgrade_head_matches_models(database_url: str) -> None:
+    url = database_url
     upgrade_to_head(url)
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -26,8 +28,9 @@ def test_upgrade_head_matches_models(tmp_path: Path) -> None:
     assert set(Base.metadata.tables) <= tables
 
 
-def test_upgrade_is_idempotent_and_keeps_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'again.db'}"
+@pytest.mark.databases
+def test_upgrade_is_idempotent_and_keeps_rows(database_url: str) -> None:
+    url = database_url
     upgrade_to_head(url)
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -68,14 +71,15 @@ def _insert_experiment(connection: Connection, dataset_id: int) -> int:
     return connection.execute(
         text(
             "INSERT INTO experiments (dataset_id, status, spec, epochs_total, epochs_done, cancel_requested,"
-            " created_at) VALUES (:dataset, 'completed', '{}', 5, 5, 0, '2026-01-01') RETURNING id"
+            " created_at) VALUES (:dataset, 'completed', '{}', 5, 5, false, '2026-01-01') RETURNING id"
         ),
         {"dataset": dataset_id},
     ).scalar_one()
 
 
-def test_ids_are_never_reused_after_a_delete(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'ids.db'}"
+@pytest.mark.databases
+def test_ids_are_never_reused_after_a_delete(database_url: str) -> None:
+    url = database_url
     upgrade_to_head(url)
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -87,6 +91,35 @@ def test_ids_are_never_reused_after_a_delete(tmp_path: Path) -> None:
         new_experiment = _insert_experiment(connection, new_dataset)
     engine.dispose()
     assert new_dataset > dataset and new_experiment > experiment
+
+
+@pytest.mark.databases
+def test_downgrade_to_nothing_and_up_again(database_url: str) -> None:
+    """Every migration runs both ways on both databases (the SQLite-only steps stay SQLite-only)."""
+    upgrade_to_head(database_url)
+    command.downgrade(alembic_config(database_url), "base")
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    test_upgrade_head_matches_models(database_url)
+
+
+@pytest.mark.databases
+def test_upgrades_from_before_the_claims_keep_every_row(database_url: str) -> None:
+    url = database_url
+    command.upgrade(alembic_config(url), "0005")  # the revision before 0006 (claims, AUTOINCREMENT)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        dataset = _insert_dataset(connection, "a.csv")
+        experiment = _insert_experiment(connection, dataset)
+        last = _insert_experiment(connection, dataset)
+        connection.execute(text("DELETE FROM experiments WHERE id = :id"), {"id": last})
+    upgrade_to_head(url)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM experiments")).scalar_one() == 1
+        assert _insert_experiment(connection, dataset) > experiment
+    engine.dispose()
 
 
 def test_migration_to_autoincrement_keeps_every_row(tmp_path: Path) -> None:

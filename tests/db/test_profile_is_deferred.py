@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
@@ -12,6 +13,8 @@ from app.config import Settings
 from app.db.datasets import list_datasets
 from app.db.experiments import get_experiment
 from app.db.session import make_engine, make_session_factory
+
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
 
 
 def test_lists_and_experiments_leave_the_profile_unread_until_asked(client: TestClient, settings: Settings) -> None:

@@ -25,6 +25,8 @@ from app.db.session import make_engine, make_session_factory
 from app.jobs.worker import WorkerContext, run_next
 from tests.jobs.test_worker import new_dataset, new_experiment
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
+
 DEADLINE_SECONDS = 300.0  # a worker takes ~50 s to start on a loaded 2-core machine
 
 

@@ -20,6 +20,8 @@ from app.jobs.supervisor import sweep_dead_runs
 from app.main import create_app
 from tests.jobs.test_worker import new_dataset, new_experiment
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL: workers in other processes too
+
 DEADLINE_SECONDS = 300.0  # a worker takes ~50 s to start on a loaded 2-core machine
 
 

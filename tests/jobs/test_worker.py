@@ -23,6 +23,8 @@ from app.db.models import utc_now
 from app.db.session import make_engine, make_session_factory
 from app.jobs.worker import WorkerContext, run_next
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
+
 
 def blobs_csv(rows: int = 120, seed: int = 0) -> bytes:
     """Two well separated classes: any working network learns them."""

@@ -6,9 +6,12 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.data.frame_store import frame_path
+
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
 
 IRIS_LIKE = (
     "sepal_length,sepal_width,species\n"

@@ -9,6 +9,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
+
 CSV = "size,colour,price,kind\n" + "".join(
     f"{i % 7},{['red', 'blue'][i % 2]},{i * 1.5:.1f},{['cat', 'dog', 'fox'][i % 3]}\n" for i in range(60)
 )

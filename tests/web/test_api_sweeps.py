@@ -24,6 +24,8 @@ CSV = "x1,x2,colour,kind\n" + "".join(
     for i in range(90)
 )
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def dataset_id(client: TestClient) -> int:

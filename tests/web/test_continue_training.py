@@ -14,6 +14,8 @@ from app.config import Settings
 from app.engine.checkpoints import OPTIMIZER_FILE
 from app.specs import MAX_EPOCHS
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL
+
 ROWS = 150
 CSV = "x1,x2,colour,label\n" + "".join(
     f"{(i * 37) % 101 / 10},{(i * 53) % 89 / 9},{['red', 'blue', 'green'][i % 3]},"
