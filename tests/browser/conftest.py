@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from app.config import Settings
 from app.main import create_app
@@ -31,6 +31,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# Every wait is on what the page shows; on a loaded 2-core machine a page load or a
+# training step can take seconds, so no wait gives up after Playwright's default 5 s.
+EXPECT_TIMEOUT_MS = 20_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def chromium_path() -> str:
@@ -89,6 +94,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     # Through live_server, the page closes before the server stops: a server going away
     # under an open page would cut its event stream, and htmx logs that as an error.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
     opened = context.new_page()
     errors: list[str] = []
 
