@@ -1,10 +1,7 @@
 // Beside the what-if form: the prediction as one feature sweeps its training range,
-// from the form's row (solid) and averaged over training rows (dashed), drawn with uPlot.
+// from the form's row (solid) and averaged over training rows (dashed), drawn by the chart module.
 (function () {
   "use strict";
-
-  const css = getComputedStyle(document.documentElement);
-  const colour = (name, fallback) => (css.getPropertyValue(name).trim() || fallback);
 
   function setUp(section) {
     const feature = document.getElementById("dependence-feature");
@@ -13,7 +10,6 @@
     const chartBox = document.getElementById("dependence-chart");
     const caption = document.getElementById("dependence-caption");
     const error = document.getElementById("dependence-error");
-    let chart = null;
     let latest = 0;
 
     function rowParams() {
@@ -41,20 +37,12 @@
       const xs = categories ? body.values.map((_, i) => i) : body.values;
       const data = [xs, body.individual[output], body.average[output]];
       const yLabel = body.classes ? `probability of ${output}` : "predicted value";
-      if (chart) chart.destroy();
-      const axis = { stroke: colour("--pico-muted-color", "#6b7280"), grid: { stroke: colour("--ll-grey-2", "#e4e7ec") } };
-      const xAxis = categories
-        ? { ...axis, label: body.feature, splits: () => xs, values: (_, splits) => splits.map((i) => String(body.values[i] ?? "").slice(0, 12)) }
-        : { ...axis, label: body.feature };
-      chart = new uPlot({
-        width: Math.max(280, chartBox.clientWidth), height: 260,
-        legend: { show: false },
-        scales: { x: { time: false }, y: body.classes ? { range: [0, 1] } : {} },
-        axes: [xAxis, { ...axis, label: yLabel }],
-        series: [{ label: body.feature },
-          { label: "this row", stroke: colour("--ll-accent", "#3b5bdb"), width: 2, points: { show: categories } },
-          { label: "average", stroke: colour("--ll-validation", "#e8590c"), width: 2, dash: [6, 4], points: { show: categories } }],
-      }, data, chartBox);
+      LayerLabCharts.line(chartBox, {
+        label: chartBox.getAttribute("aria-label"), xLabel: body.feature, yLabel, x: xs, height: 260,
+        categories: categories ? body.values.map(String) : undefined, yRange: body.classes ? [0, 1] : undefined,
+        series: [{ label: "this row", y: data[1], kind: categories ? "both" : "line" },
+          { label: "average", y: data[2], dash: true, kind: categories ? "both" : "line" }],
+      });
       caption.textContent = `${yLabel} as ${body.feature} changes; average over ${body.averaged_rows} training rows.`;
     }
 
@@ -77,7 +65,6 @@
     const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 300); };
     form.addEventListener("input", soon);
     form.addEventListener("change", soon);
-    new ResizeObserver(() => { if (chart) chart.setSize({ width: Math.max(280, chartBox.clientWidth), height: 260 }); }).observe(chartBox);
     refresh();
   }
 

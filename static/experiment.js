@@ -1,57 +1,19 @@
 // The live experiment page: epochs arrive through htmx's SSE extension and are
-// appended to two uPlot charts (loss, and accuracy or R²); status changes refresh
+// appended to two line charts (loss, and accuracy or R²); status changes refresh
 // the server-rendered panel. Training = solid accent line, validation = dashed.
 (function () {
   "use strict";
 
-  const css = getComputedStyle(document.documentElement);
-  const colour = (name, fallback) => (css.getPropertyValue(name).trim() || fallback);
-
-  function bestEpochMarker(getBest) {
-    return {
-      hooks: {
-        draw: [(u) => {
-          const best = getBest();
-          if (!best) return;
-          const x = Math.round(u.valToPos(best, "x", true));
-          const { top, height } = u.bbox;
-          const ctx = u.ctx;
-          ctx.save();
-          ctx.strokeStyle = colour("--ll-grey-5", "#6b7280");
-          ctx.lineWidth = 1.5 * devicePixelRatio;
-          ctx.setLineDash([2 * devicePixelRatio, 3 * devicePixelRatio]);
-          ctx.beginPath();
-          ctx.moveTo(x, top);
-          ctx.lineTo(x, top + height);
-          ctx.stroke();
-          ctx.restore();
-        }],
-      },
-    };
-  }
-
+  // Training = solid accent line, validation = dashed; the marker is the kept epoch.
   function makeChart(element, yLabel, getBest) {
-    const accent = colour("--ll-accent", "#3b5bdb");
-    const validation = colour("--ll-validation", "#e8590c");
-    const axis = { stroke: colour("--pico-muted-color", "#6b7280"), grid: { stroke: colour("--ll-grey-2", "#e4e7ec") } };
-    const options = {
-      width: Math.max(280, element.clientWidth),
-      height: 240,
-      legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false } },
-      axes: [{ ...axis, label: "epoch" }, { ...axis, label: yLabel }],
-      series: [
-        { label: "epoch" },
-        { label: "training", stroke: accent, width: 2 },
-        { label: "validation", stroke: validation, width: 2, dash: [6, 4] },
-      ],
-      plugins: [bestEpochMarker(getBest)],
+    const data = { x: [], train: [], validation: [] };
+    const spec = {
+      label: element.getAttribute("aria-label"), xLabel: "epoch", yLabel, legend: false, marker: getBest, x: data.x,
+      series: [{ label: "training", y: data.train }, { label: "validation", y: data.validation, dash: true }],
     };
-    const data = [[], [], []];
-    const chart = new uPlot(options, data, element);
-    new ResizeObserver(() => chart.setSize({ width: Math.max(280, element.clientWidth), height: 240 })).observe(element);
-    return { chart, data };
+    const draw = () => LayerLabCharts.line(element, spec);
+    draw();
+    return { data, draw };
   }
 
   function formatDuration(seconds) {
@@ -82,16 +44,17 @@
 
     function redraw() {
       pending = false;
-      loss.chart.setData(loss.data);
-      metric.chart.setData(metric.data);
+      loss.draw();
+      metric.draw();
     }
 
     document.getElementById("epoch-feed").addEventListener("htmx:sseMessage", (event) => {
       const row = JSON.parse(event.detail.data);
       const x = row.epoch;
-      if (loss.data[0].length && x <= loss.data[0][loss.data[0].length - 1]) return; // never twice
-      loss.data[0].push(x); loss.data[1].push(row.train_loss); loss.data[2].push(row.val_loss);
-      metric.data[0].push(x); metric.data[1].push(row.train_metric); metric.data[2].push(row.val_metric);
+      const seen = loss.data.x;
+      if (seen.length && x <= seen[seen.length - 1]) return; // never twice
+      loss.data.x.push(x); loss.data.train.push(row.train_loss); loss.data.validation.push(row.val_loss);
+      metric.data.x.push(x); metric.data.train.push(row.train_metric); metric.data.validation.push(row.val_metric);
       // The best epoch is the one early stopping keeps: lowest loss, or best chosen metric.
       const metricValue = row.val_metric ?? row.train_metric;
       const watched = watchedName === "loss" ? row.val_loss ?? row.train_loss

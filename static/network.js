@@ -1,5 +1,5 @@
 // Inside the network: neurons by layer at the epoch the scrubber picks, per-layer
-// numbers, norms by epoch (uPlot), and the decision surface. Snapshots come from
+// numbers, norms by epoch (the chart module), and the decision surface. Snapshots come from
 // /inspect, then live from the event stream (?inspection=true) while training.
 (function () {
   "use strict";
@@ -179,28 +179,17 @@
   }
 
   function normChart(element, label, log) {
-    let chart = null;
     return (snapshots) => {
-      if (!snapshots.length || typeof uPlot === "undefined") return;
+      if (!snapshots.length || !window.LayerLabCharts) return;
       const names = snapshots[0].layers.map((l) => l.name);
-      const data = [snapshots.map((s) => s.epoch)];
-      names.forEach((_, li) => data.push(snapshots.map((s) => {
-        const value = s.layers[li] ? s.layers[li][label] : null;
-        return log && !(value > 0) ? null : value;
-      })));
-      if (!chart) {
-        const axis = { stroke: colour("--pico-muted-color", "#6b7280"), grid: { stroke: colour("--ll-grey-2", "#e4e7ec") } };
-        chart = new uPlot({
-          width: Math.max(280, element.clientWidth), height: 220,
-          legend: { live: false },
-          scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-          axes: [{ ...axis, label: "epoch" }, { ...axis, label: label === "grad_norm" ? "gradient norm" : "weight norm" }],
-          series: [{ label: "epoch" }, ...names.map((name, i) => ({ label: name, stroke: PALETTE[i % PALETTE.length], width: 2, dash: i % 2 ? [6, 4] : undefined }))],
-        }, data, element);
-        new ResizeObserver(() => chart.setSize({ width: Math.max(280, element.clientWidth), height: 220 })).observe(element);
-      } else {
-        chart.setData(data);
-      }
+      LayerLabCharts.line(element, {
+        label: element.getAttribute("aria-label"), xLabel: "epoch", height: 220, log,
+        yLabel: label === "grad_norm" ? "gradient norm" : "weight norm", x: snapshots.map((s) => s.epoch),
+        series: names.map((name, li) => ({ label: name, dash: li % 2 === 1, y: snapshots.map((s) => {
+          const value = s.layers[li] ? s.layers[li][label] : null;
+          return log && !(value > 0) ? null : value;
+        }) })),
+      });
     };
   }
 

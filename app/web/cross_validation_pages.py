@@ -20,7 +20,6 @@ METRIC_LABELS = {
     "precision_macro": "Precision (macro)", "recall_macro": "Recall (macro)",
     "roc_auc": "ROC AUC", "log_loss": "Log loss", "r2": "R²", "mae": "MAE", "rmse": "RMSE",
 }
-CURVE_WIDTH, CURVE_HEIGHT, PAD = 300, 150, 14
 
 
 def _requested(experiment: Experiment) -> int | None:
@@ -37,38 +36,36 @@ def cross_validation_of(experiment: Experiment) -> dict[str, Any]:
     return {"experiment_id": experiment.id, **(experiment.cross_validation or waiting)}
 
 
-def _curve(points: list[dict[str, Any]], key: str, top: float, bottom: float, epochs: int) -> str:
-    span = (top - bottom) or 1.0
-    coordinates = []
-    for point in points:
-        value = point.get(key)
-        if value is None:
-            continue
-        x = PAD + (CURVE_WIDTH - 2 * PAD) * (point["epoch"] - 1) / max(1, epochs - 1)
-        y = PAD + (CURVE_HEIGHT - 2 * PAD) * (top - value) / span
-        coordinates.append(f"{x:.1f},{y:.1f}")
-    return " ".join(coordinates)
-
-
 def loss_curves(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One small chart per fold: training (solid) and validation (dashed) loss by epoch,
-    all on the same axes so the folds compare at a glance."""
+    """One chart spec per fold (data only; static/charts.js draws it): training (solid)
+    and validation (dashed) loss by epoch, all on the same axes so the folds compare."""
     folds = result.get("folds") or []
     keys = ("train_loss", "val_loss")
     losses = [p[key] for fold in folds for p in fold["curve"] for key in keys if p.get(key) is not None]
     if not losses:
         return []
-    top, bottom = max(losses), min(losses)
     epochs = max((len(fold["curve"]) for fold in folds), default=1)
+    pad = (max(losses) - min(losses)) * 0.05 or 0.05
     return [
         {
             "fold": fold["fold"],
-            "train": _curve(fold["curve"], "train_loss", top, bottom, epochs),
-            "validation": _curve(fold["curve"], "val_loss", top, bottom, epochs),
             "epochs": len(fold["curve"]),
             "best_epoch": fold.get("best_epoch"),
-            "top": f"{top:.3g}",
-            "bottom": f"{bottom:.3g}",
+            "spec": {
+                "label": f"Fold {fold['fold']}: training and validation loss over {len(fold['curve'])} epochs",
+                "xLabel": "epoch",
+                "yLabel": "loss",
+                "xRange": [1, max(2, epochs)],
+                "yRange": [min(losses) - pad, max(losses) + pad],
+                "marker": fold.get("best_epoch"),
+                "legend": False,
+                "height": 180,
+                "x": [point["epoch"] for point in fold["curve"]],
+                "series": [
+                    {"label": "training loss", "y": [point.get("train_loss") for point in fold["curve"]]},
+                    {"label": "validation loss", "dash": True, "y": [point.get("val_loss") for point in fold["curve"]]},
+                ],
+            },
         }
         for fold in folds
     ]
@@ -90,7 +87,6 @@ def _context(session: SessionDep, experiment_id: PathId) -> dict[str, Any]:
         "result": result,
         "curves": loss_curves(result),
         "metric_labels": METRIC_LABELS,
-        "size": {"width": CURVE_WIDTH, "height": CURVE_HEIGHT},
         "active": result["status"] in ("waiting", "running"),
         "section": "experiments",
     }

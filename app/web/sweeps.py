@@ -199,62 +199,45 @@ def promoted_spec(sweep: Sweep, detail: dict[str, Any], config: int | None) -> t
     return number, spec_for(ExperimentSpec.model_validate(sweep.base), sweep.configs[number - 1])
 
 
-CHART_WIDTH, CHART_HEIGHT = 320, 180
-CHART_MARGIN = {"left": 44, "right": 12, "top": 12, "bottom": 34}
-
-
 def effect_charts(effects: dict[str, list[dict[str, Any]]], metric_name: str) -> list[dict[str, Any]]:
-    """SVG geometry for one chart per varied hyperparameter: each run's validation score
-    as a dot above its value, the mean per value as a bar joined by a line. All charts
-    share one y range, so a steep chart is a hyperparameter that matters more."""
+    """One chart spec per varied hyperparameter (data only; static/charts.js draws it):
+    each run's validation score as a dot above its value, the mean per value joined by a
+    line. All charts share one y range, so a steep chart is a hyperparameter that matters more."""
     scores = [score for points in effects.values() for point in points for score in point["scores"]]
     low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
     if high - low < 1e-9:
         low, high = low - 0.05, high + 0.05
     pad = (high - low) * 0.08
-    low, high = low - pad, high + pad
-    left, top = CHART_MARGIN["left"], CHART_MARGIN["top"]
-    plot_w = CHART_WIDTH - left - CHART_MARGIN["right"]
-    plot_h = CHART_HEIGHT - top - CHART_MARGIN["bottom"]
-
-    def y_of(value: float) -> float:
-        return round(top + plot_h * (high - value) / (high - low), 1)
-
+    name = metric_name if metric_name == "R²" else metric_name.lower()
+    scored = name if name.startswith("validation") else f"validation {name}"
     charts = []
     for key, points in effects.items():
         if len(points) < 2:
             continue  # one value: nothing to compare
-        step = plot_w / max(1, len(points))
-        drawn = []
-        for index, point in enumerate(points):
-            x = round(left + step * (index + 0.5), 1)
-            drawn.append({
-                "x": x,
-                "label": point["label"],
-                "dots": [y_of(score) for score in point["scores"]],
-                "mean_y": y_of(point["mean"]) if point["mean"] is not None else None,
-                "mean": point["mean"],
-                "count": len(point["scores"]),
-            })
-        line = " ".join(f"{p['x']},{p['mean_y']}" for p in drawn if p["mean_y"] is not None)
+        title = SPACE_LABELS.get(key, key)
         described = "; ".join(
-            f"{p['label']}: {'no run yet' if p['mean'] is None else format(p['mean'], '.3g')}" for p in drawn
+            f"{p['label']}: {'no run yet' if p['mean'] is None else format(p['mean'], '.3g')}" for p in points
         )
+        runs = [(index, score) for index, point in enumerate(points) for score in point["scores"]]
         charts.append({
             "key": key,
-            "title": SPACE_LABELS.get(key, key),
-            "points": drawn,
-            "line": line,
-            "description": f"Mean validation {metric_name.lower()} by {SPACE_LABELS.get(key, key)}: {described}.",
-            "has_scores": any(p["count"] for p in drawn),
+            "title": title,
+            "runs": len(runs),
+            "spec": {
+                "label": f"{scored[0].upper()}{scored[1:]} by {title}",
+                "summary": f"Mean {scored} by {title}: {described}.",
+                "xLabel": title,
+                "yLabel": scored,
+                "categories": [str(p["label"]) for p in points],
+                "yRange": [low - pad, high + pad],
+                "height": 200,
+                "legend": True,
+                "series": [
+                    {"label": "run", "kind": "points", "colour": 1,
+                     "x": [index for index, _ in runs], "y": [score for _, score in runs]},
+                    {"label": "mean", "kind": "both", "dash": True, "colour": 0,
+                     "x": list(range(len(points))), "y": [p["mean"] for p in points]},
+                ],
+            },
         })
-    frame = {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "left": left,
-        "right": CHART_WIDTH - CHART_MARGIN["right"],
-        "top": top,
-        "bottom": top + plot_h,
-        "ticks": [{"y": y_of(v), "label": f"{v:.3g}"} for v in (low + pad, (low + high) / 2, high - pad)],
-    }
-    return [{**chart, "frame": frame} for chart in charts]
+    return charts

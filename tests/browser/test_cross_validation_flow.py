@@ -46,5 +46,9 @@ def test_cross_validate_from_the_builder(page: Page, live_server: Any, tmp_path:
     accuracy = page.locator("#cv-metrics tbody tr", has_text="Accuracy").first.locator("td").first
     expect(accuracy).to_have_text(re.compile(r"^[01](\.\d+)?( ± \d(\.\d+)?)?$"))
     expect(page.locator(".fold-chart")).to_have_count(3)
-    expect(page.locator(".fold-chart polyline.val-line")).to_have_count(3)
+    expect(page.locator(".fold-chart canvas")).to_have_count(3)
+    for fold in range(1, 4):
+        chart = page.locator(f"#fold-{fold}-chart")
+        expect(chart).to_have_attribute("aria-label", re.compile(f"Fold {fold}: training and validation loss"))
+        expect(chart).to_have_attribute("data-points", re.compile(r"^[1-9]\d* [1-9]\d*$"))  # both lines drawn
     screenshot(page, "cross-validation")

@@ -8,6 +8,7 @@ workers): this test is about the finished results, not about live training.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from typing import Any
 
@@ -81,5 +82,8 @@ def test_threshold_slider_and_largest_errors(page: Page, live_server: Any, scree
     first = page.locator("#largest-errors tbody tr").first
     first.locator("summary").click()
     expect(first.locator("dl.inputs-list")).to_contain_text("debt")
-    expect(page.locator("#calibration-chart svg")).to_be_visible()
+    calibration = page.locator("#calibration-chart")
+    expect(calibration.locator("canvas")).to_be_visible()
+    expect(calibration).to_have_attribute("aria-label", re.compile("Reliability diagram"))
+    expect(calibration).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
     screenshot(page, "results-decisions")

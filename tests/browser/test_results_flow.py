@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 import zipfile
@@ -28,10 +29,17 @@ def test_results_downloads_and_portable_model(page: Page, live_server: Any, tmp_
     }
     experiment = api.post("/api/experiments", json=spec).json()
 
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{live_server.url}/experiments/{experiment['id']}")
     expect(page.locator(".badge-completed")).to_be_visible(timeout=120_000)
     expect(page.get_by_text("Confusion matrix")).to_be_visible()
-    expect(page.locator("#roc-chart svg")).to_be_visible()
+    roc = page.locator("#roc-chart")
+    expect(roc.locator("canvas")).to_be_visible()
+    expect(roc).to_have_attribute("aria-label", re.compile("ROC curve"))
+    expect(roc).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
+    # The charts draw what the server rendered with the results: no second request for it.
+    assert f"{live_server.url}/api/experiments/{experiment['id']}" not in requested
     expect(page.locator(".verdict")).to_contain_text("logistic regression", ignore_case=True)
     screenshot(page, "results")
 

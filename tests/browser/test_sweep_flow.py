@@ -66,7 +66,10 @@ def test_run_a_sweep_and_read_its_leaderboard(page: Page, live_server: Any, tmp_
     expect(page.locator("#leaderboard")).to_contain_text("2 / 2")
     expect(page.locator("#leaderboard td", has_text="hidden")).to_have_count(2)
     expect(page.locator(".effect-chart")).to_have_count(1)  # learning rate has one value: no chart
-    expect(page.locator(".effect-chart circle.run-dot")).to_have_count(4)
+    units = page.locator(".effect-chart .chart")
+    expect(units.locator("canvas")).to_have_count(1)
+    expect(units).to_have_attribute("aria-label", re.compile("Units per layer", re.IGNORECASE))
+    expect(units).to_have_attribute("data-points", re.compile(r"^4 2$"))  # a dot per run, a mean per value
 
     # Sorting by a hyperparameter keeps working across the live refresh.
     page.get_by_role("button", name="Units per layer").click()

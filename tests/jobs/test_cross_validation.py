@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
+from html import unescape
 
 import numpy as np
 import pandas as pd
@@ -96,6 +98,11 @@ def test_worker_cross_validates_after_the_main_run(client: TestClient, settings:
     page = client.get(f"/experiments/{experiment_id}/cross-validation")
     assert page.status_code == 200 and "3 of 3 folds done" in page.text and page.text.count("Fold ") >= 6
     assert "every 2s" not in page.text
+    for fold in result["folds"]:  # each fold's chart gets its losses as data, not coordinates
+        found = re.search(rf'id="fold-{fold["fold"]}-chart" data-chart="line" data-chart-spec=\'([^\']*)\'', page.text)
+        assert found, fold["fold"]
+        chart = json.loads(unescape(found.group(1)))
+        assert chart["series"][1]["y"] == [point["val_loss"] for point in fold["curve"]]
     panel = client.get(f"/experiments/{experiment_id}").text
     assert "Cross-validation over 3 folds</a>: validation accuracy" in panel and "Sweep from here" in panel
     plain = client.post("/api/experiments", json={**spec, "split": {}}).json()["id"]

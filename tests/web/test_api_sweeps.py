@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import threading
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 import pytest
@@ -222,7 +225,9 @@ def test_pages(client: TestClient, dataset_id: int, settings: Settings, sessions
     assert "every 2s" not in done.text and "4 / 4 experiments done" in done.text
     assert done.text.count("★ best") == 1 and done.text.count(">hidden<") == 4
     assert 'aria-sort="descending"' in done.text and "Pick configuration 1" in done.text
-    assert done.text.count('class="run-dot"') == 8  # two charts, a dot per run
+    specs = re.findall(r"data-chart-spec='([^']*)'", done.text)
+    runs = [json.loads(unescape(spec))["series"][0]["y"] for spec in specs]
+    assert [len(scores) for scores in runs] == [4, 4]  # two charts, a dot per run
     picked = client.post("/sweeps/1/reveal", data={"config": "2"}, headers={"HX-Request": "true"})
     assert picked.status_code == 200 and picked.text.count(">hidden<") == 3 and "Pick configuration" not in picked.text
     promoted = client.post("/sweeps/1/promote", data={"config": "3"}, headers={"HX-Request": "true"})
