@@ -54,7 +54,7 @@ def test_upload_stores_parquet_that_experiments_read(client: TestClient, setting
     def no_csv(*args: object) -> None:
         raise AssertionError("read the CSV although the Parquet file was there")
 
-    monkeypatch.setattr(experiment_data, "load_frame", no_csv)
+    monkeypatch.setattr(experiment_data, "load_table", no_csv)
     pd.testing.assert_frame_equal(experiment_frame(settings, experiment["id"]), from_csv)
 
 
