@@ -34,6 +34,7 @@ from app.web import (
     sweep_pages,
 )
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.contract.openapi import document_real_errors
 from app.web.errors import install_error_handlers
 from app.web.json_bodies import document_json_bodies
 from app.web.security import SecurityMiddleware
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
     document_json_bodies(app)
+    document_real_errors(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_datasets.router)
     app.include_router(api_experiments.router)

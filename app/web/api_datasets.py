@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request, status
 
 from app.data.csv_reader import CsvError
-from app.data.samples import sample_datasets
+from app.data.samples import SampleInfo, sample_datasets
 from app.db.datasets import delete_dataset, list_datasets
+from app.web.contract.common import error_responses
+from app.web.contract.datasets import DatasetDetail, DatasetSummary
 from app.web.dataset_uploads import choose_missing_tokens, dataset_from_sample, dataset_from_upload
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
 from app.web.ids import PathId
@@ -19,43 +18,52 @@ from app.web.uploads import UploadError
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Upload a CSV; returns the dataset and its profile")
-async def upload_dataset(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Upload a CSV; returns the dataset and its profile",
+    responses=error_responses(400, 413, 415, 422),
+)
+async def upload_dataset(request: Request, settings: SettingsDep, session: SessionDep) -> DatasetDetail:
     try:
         dataset = await dataset_from_upload(request, settings, session)
     except UploadError as exc:
         raise HTTPException(exc.status_code, exc.detail) from exc
     except CsvError as exc:
         raise HTTPException(422, exc.message) from exc
-    return dataset_detail(dataset)
+    return DatasetDetail.model_validate(dataset_detail(dataset))
 
 
 @router.get("/samples", summary="The bundled sample datasets")
-def list_samples() -> list[dict[str, Any]]:
-    return [asdict(sample) for sample in sample_datasets()]
+def list_samples() -> list[SampleInfo]:
+    return list(sample_datasets())
 
 
-@router.post("/samples/{key}", status_code=status.HTTP_201_CREATED, summary="Add a sample as a dataset")
-async def add_sample(key: str, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+@router.post(
+    "/samples/{key}", status_code=status.HTTP_201_CREATED, summary="Add a sample as a dataset",
+    responses=error_responses(404),
+)
+async def add_sample(key: str, settings: SettingsDep, session: SessionDep) -> DatasetDetail:
     try:
         dataset = await dataset_from_sample(key, settings, session)
     except KeyError as exc:
         raise HTTPException(404, f"There is no sample dataset called {key!r}.") from exc
-    return dataset_detail(dataset)
+    return DatasetDetail.model_validate(dataset_detail(dataset))
 
 
 @router.get("", summary="All datasets, newest first")
-def list_all(session: SessionDep) -> list[dict[str, Any]]:
-    return [dataset_summary(dataset) for dataset in list_datasets(session=session)]
+def list_all(session: SessionDep) -> list[DatasetSummary]:
+    return [DatasetSummary.model_validate(dataset_summary(dataset)) for dataset in list_datasets(session=session)]
 
 
-@router.get("/{dataset_id}", summary="One dataset with its profile")
-def one(dataset_id: PathId, session: SessionDep) -> dict[str, Any]:
-    return dataset_detail(dataset_or_404(session, dataset_id))
+@router.get("/{dataset_id}", summary="One dataset with its profile", responses=error_responses(404, 422))
+def one(dataset_id: PathId, session: SessionDep) -> DatasetDetail:
+    return DatasetDetail.model_validate(dataset_detail(dataset_or_404(session, dataset_id)))
 
 
-@router.patch("/{dataset_id}", summary="Choose which tokens mean missing; returns the re-profiled dataset")
-async def patch(dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+@router.patch(
+    "/{dataset_id}", summary="Choose which tokens mean missing; returns the re-profiled dataset",
+    responses=error_responses(404, 413, 422),
+)
+async def patch(dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep) -> DatasetDetail:
     dataset = dataset_or_404(session, dataset_id)
     try:
         body = await request.json()
@@ -67,11 +75,12 @@ async def patch(dataset_id: PathId, request: Request, settings: SettingsDep, ses
         dataset = await choose_missing_tokens(dataset, body["missing_tokens"], settings, session)
     except (ValueError, CsvError) as exc:
         raise HTTPException(422, getattr(exc, "message", str(exc))) from exc
-    return dataset_detail(dataset)
+    return DatasetDetail.model_validate(dataset_detail(dataset))
 
 
 @router.delete(
-    "/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a dataset, its experiments and files"
+    "/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a dataset, its experiments and files",
+    responses=error_responses(404, 422),
 )
 def delete(dataset_id: PathId, settings: SettingsDep, session: SessionDep) -> None:
     dataset = dataset_or_404(session, dataset_id)

@@ -13,6 +13,8 @@ from app.jobs.decisions import ThresholdError, parse_threshold, rescore
 from app.jobs.largest_errors import largest_errors
 from app.jobs.predictions import ModelNotAvailable
 from app.services.sweep_blinding import test_hidden, visible_summary
+from app.web.contract.common import error_responses
+from app.web.contract.results import LargestErrors, ThresholdResult
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.ids import PathId
 
@@ -36,10 +38,13 @@ def change_threshold(session: SessionDep, settings: SettingsDep, experiment: Exp
     store_results(session=session, experiment=experiment, metrics=metrics, summary=summary)
 
 
-@router.put("/{experiment_id}/threshold", summary="Decide a binary experiment at a new threshold")
+@router.put(
+    "/{experiment_id}/threshold", summary="Decide a binary experiment at a new threshold",
+    responses=error_responses(404, 409, 413, 422),
+)
 async def put_threshold(
     experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> ThresholdResult:
     experiment = experiment_or_404(session, experiment_id)
     try:
         threshold = parse_threshold(await request.json())
@@ -48,7 +53,7 @@ async def put_threshold(
         raise HTTPException(422, message) from exc
     change_threshold(session, settings, experiment, threshold)
     summary = visible_summary(experiment) or {}
-    return {"id": experiment.id, "decision": summary.get("decision"), "metrics": experiment.metrics}
+    return ThresholdResult(id=experiment.id, decision=summary.get("decision"), metrics=experiment.metrics)
 
 
 def errors_of(settings: SettingsDep, experiment: Experiment, split: str, limit: int) -> dict[str, Any]:
@@ -60,9 +65,12 @@ def errors_of(settings: SettingsDep, experiment: Experiment, split: str, limit: 
         raise HTTPException(409, f"Experiment {experiment.id} has no stored results ({experiment.status}).") from exc
 
 
-@router.get("/{experiment_id}/errors", summary="The worst rows of a split, with their inputs")
+@router.get(
+    "/{experiment_id}/errors", summary="The worst rows of a split, with their inputs",
+    responses=error_responses(404, 409, 422),
+)
 def errors(
     experiment_id: PathId, session: SessionDep, settings: SettingsDep,
     split: SplitQuery = "test", limit: LimitQuery = 20,
-) -> dict[str, Any]:
-    return errors_of(settings, experiment_or_404(session, experiment_id), split, limit)
+) -> LargestErrors:
+    return LargestErrors.model_validate(errors_of(settings, experiment_or_404(session, experiment_id), split, limit))
