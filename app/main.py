@@ -19,6 +19,7 @@ from app.jobs.supervisor import Supervisor, sweep_dead_runs
 from app.web import (
     api_datasets,
     api_decisions,
+    api_docs,
     api_experiments,
     api_inspection,
     api_results,
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="LayerLab",
         summary="Build, train and inspect neural networks on tabular data without code.",
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI loads from a CDN; our own /api page lists the routes
+        docs_url=None,  # FastAPI's Swagger UI page loads from a CDN; ours is /api/docs (web/api_docs.py)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_results.router)
     app.include_router(api_decisions.router)
     app.include_router(api_inspection.router)
+    app.include_router(api_docs.router)
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)
