@@ -6,9 +6,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.data.stored_profile import StoredDocument
+
 # Stored documents whose inner shape belongs to another module (a spec, metrics per split,
 # a training summary): typed as a JSON object here, described where they are made.
 JsonObject = dict[str, Any]
+__all__ = ["Contract", "ErrorDetail", "JsonObject", "StoredDocument", "Timestamp", "error_responses"]
 
 Timestamp = Annotated[str, Field(description="When, in ISO 8601 with its UTC offset", json_schema_extra={
     "format": "date-time"})]
@@ -18,12 +21,6 @@ class Contract(BaseModel):
     """A response body built by the server: an unknown field is a bug, not something to drop."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class StoredDocument(BaseModel):
-    """JSON stored by an earlier version may carry fields this one no longer names: keep them."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class ErrorDetail(BaseModel):

@@ -1,44 +1,11 @@
-"""Datasets: a summary in lists, the full profile for one, and the bundled samples."""
+"""Datasets: a summary in lists, the full profile for one."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from app.web.contract.common import Contract, StoredDocument, Timestamp
-
-Cell = str | None  # a preview cell as the text a person would type; null when missing
-Stat = str | int | float | None  # numbers, or ISO dates for a date column
-
-
-class TopValue(StoredDocument):
-    value: Cell
-    count: int
-
-
-class Histogram(StoredDocument):
-    edges: list[float]
-    counts: list[int]
-
-
-class ColumnProfile(StoredDocument):
-    """One column as profiled on upload (data/profiling.py)."""
-
-    name: str
-    kind: str = Field(description="integer, float, boolean, categorical, text, date, identifier, constant, empty")
-    dtype: str
-    missing: int
-    unique: int
-    distinct_ratio: float | None = Field(description="Distinct over non-missing values: near 0 for categories")
-    stats: dict[str, Stat] = Field(default_factory=dict, description="min, max, mean, std, q1, median, q3")
-    top: list[TopValue] = Field(default_factory=list)
-    top_other: int = 0
-    histogram: Histogram | None = None
-    notes: list[str] = Field(default_factory=list)
-
-
-class Preview(StoredDocument):
-    columns: list[str]
-    rows: list[list[Cell]]
+from app.data.stored_profile import Preview, StoredColumn
+from app.web.contract.common import Contract, Timestamp
 
 
 class DatasetSummary(Contract):
@@ -52,7 +19,7 @@ class DatasetSummary(Contract):
 
 
 class DatasetDetail(DatasetSummary):
-    columns: list[ColumnProfile]
+    columns: list[StoredColumn] = Field(description="Each column as profiled on upload")
     preview: Preview = Field(description="The first rows, as text")
     notices: list[str] = Field(description="Sentences about how the file was read")
     missing_tokens: list[str] | None = Field(description="The chosen missing-value tokens; null: the default rule")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from app.data.tasks import Task
+from app.db.models import ExperimentStatus
 from app.web.contract.common import Contract, JsonObject, Timestamp
 
 
 class ExperimentSummary(Contract):
     id: int
     dataset_id: int
-    status: str = Field(description="queued, running, paused, completed, failed, cancelled or interrupted")
-    task: str | None = Field(description="binary, multiclass or regression; null until the run starts")
+    status: ExperimentStatus
+    task: Task | None = Field(description="null until the run starts")
     label: str | None
     topology: str = Field(description="The hidden layers in short, e.g. `64-32 relu`")
     epochs_done: int

@@ -6,12 +6,14 @@ from typing import Any
 
 from pydantic import Field
 
+from app.data.tasks import Task
+from app.db.models import ExperimentStatus
 from app.web.contract.common import Contract, JsonObject
 
 
 class Inspection(Contract):
     id: int
-    status: str
+    status: ExperimentStatus
     epochs_done: int
     inputs: list[str] = Field(description="The network's input names, after encoding")
     epochs: list[JsonObject] = Field(description="Per recorded epoch: each layer's norms, histogram, groups")
@@ -27,7 +29,7 @@ class Axis(Contract):
 class Surface(Contract):
     x: Axis
     y: Axis
-    task: str
+    task: Task
     classes: list[str] | None
     held_at: dict[str, Any] = Field(description="The typical row the other features are held at")
     grid: dict[str, list[Any]] = Field(description="Per output, one value per (y, x) cell, row-major")
@@ -38,7 +40,7 @@ class Dependence(Contract):
     feature: str
     kind: str
     values: list[Any]
-    task: str
+    task: Task
     classes: list[str] | None
     row: dict[str, Any] = Field(description="The row the individual curve starts from")
     individual: dict[str, list[float]]

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from app.data.tasks import Task
+from app.db.models import CrossValidationStatus
 from app.web.contract.common import Contract, JsonObject, StoredDocument
 
 
@@ -18,7 +20,7 @@ class ThresholdResult(Contract):
 
 class LargestErrors(Contract):
     split: str = Field(description="train, validation or test")
-    task: str
+    task: Task
     threshold: float | None = Field(description="The binary decision threshold; null for other tasks")
     rows: list[JsonObject] = Field(description="Worst first: row, actual, predicted, probabilities, inputs")
 
@@ -44,9 +46,9 @@ class CrossValidation(StoredDocument):
 
     experiment_id: int
     k: int
-    status: str = Field(description="waiting, running, completed, cancelled or failed")
+    status: CrossValidationStatus
     folds: list[FoldResult]
-    task: str | None = None
+    task: Task | None = None
     metric: str | None = None
     rows: int | None = None
     test_rows: int | None = None

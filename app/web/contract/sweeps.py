@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
+from app.data.tasks import Task
+from app.db.models import ExperimentStatus
 from app.web.contract.common import Contract, JsonObject, Timestamp
 
 SweepValue = str | int | float | bool | None  # a hyperparameter's value in one configuration
+# A sweep's state, read off its runs (web/sweeps.py `sweep_status`).
+SweepStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
 
 
 class SweepEstimate(Contract):
@@ -19,7 +25,7 @@ class SweepEstimate(Contract):
 
 class LeaderboardRun(Contract):
     experiment_id: int
-    status: str
+    status: ExperimentStatus
     validation_metric: float | None
 
 
@@ -57,8 +63,8 @@ class SweepSummary(Contract):
     id: int
     dataset_id: int
     dataset_name: str
-    status: str = Field(description="queued, running, completed, failed or cancelled")
-    strategy: str = Field(description="grid or random")
+    status: SweepStatus
+    strategy: Literal["grid", "random"]
     configs: int
     repeats: int
     done: int
@@ -70,14 +76,14 @@ class SweepSummary(Contract):
 class SweepDetail(Contract):
     id: int
     dataset_id: int
-    status: str = Field(description="queued, running, completed, failed or cancelled")
-    strategy: str
+    status: SweepStatus
+    strategy: Literal["grid", "random"]
     samples: int | None
     repeats: int
     base: JsonObject = Field(description="The base experiment spec")
     space: dict[str, list[SweepValue]] = Field(description="The values tried per hyperparameter")
-    task: str | None
-    metric: str | None = Field(description="The ranking metric: accuracy, or r2 for regression")
+    task: Task | None
+    metric: Literal["accuracy", "r2"] | None = Field(description="The ranking metric: accuracy, or R² for regression")
     progress: SweepProgress
     estimate_seconds: float | None
     best_config: int | None
