@@ -8,10 +8,24 @@ from typing import Any
 
 import pandas as pd
 
+from app.config import Settings
 from app.data.encoder_base import EncodingError
 from app.data.spreadsheet import spreadsheet_safe
-from app.jobs.predictions import TrainedModel, predict_new_rows
+from app.db.experiments import experiment_dir
+from app.db.models import Experiment
+from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained, predict_new_rows
+from app.services.divergence import require_trained
 from app.services.errors import ServiceError
+
+
+def trained_model(settings: Settings, experiment: Experiment) -> TrainedModel:
+    """The experiment's trained model; 409 (with advice) when it has none. Blocking: call it
+    from a worker thread."""
+    require_trained(experiment)
+    try:
+        return load_trained(experiment_dir(settings.experiments_dir, experiment.id))
+    except ModelNotAvailable as exc:
+        raise ServiceError(409, f"Experiment {experiment.id} has no trained model ({experiment.status}).") from exc
 
 
 def predict_table(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:

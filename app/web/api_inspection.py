@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from app.db.experiments import experiment_dir
 from app.db.models import EpochMetric, Experiment
@@ -17,7 +17,7 @@ from app.jobs.experiment_data import load_experiment_frame
 from app.jobs.explanations import TrainingRows, UnknownFeature, decision_surface, dependence, training_rows
 from app.jobs.inspection_hints import hints
 from app.jobs.predictions import TrainedModel
-from app.web.api_results import trained_model
+from app.services.predictions import trained_model
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.ids import PathId
 from app.web.serializers import experiment_detail
@@ -88,7 +88,7 @@ async def _explained(
         return explain(model, training_rows(frame, experiment_dir(settings.experiments_dir, experiment.id)))
 
     try:
-        return await to_thread.run_sync(compute)
+        return await run_in_threadpool(compute)
     except UnknownFeature as exc:
         raise HTTPException(422, str(exc)) from exc
 
@@ -98,7 +98,7 @@ async def surface(
     experiment_id: PathId, session: SessionDep, settings: SettingsDep,
     x: Annotated[str, Query(min_length=1, max_length=500)], y: Annotated[str, Query(min_length=1, max_length=500)],
 ) -> dict[str, Any]:
-    experiment = experiment_or_404(session, experiment_id)
+    experiment = await run_in_threadpool(experiment_or_404, session, experiment_id)
     return await _explained(settings, experiment, lambda model, rows: decision_surface(model, rows, x, y))
 
 
@@ -107,7 +107,7 @@ async def dependence_curves(
     experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep,
     feature: Annotated[str, Query(min_length=1, max_length=500)],
 ) -> dict[str, Any]:
-    experiment = experiment_or_404(session, experiment_id)
+    experiment = await run_in_threadpool(experiment_or_404, session, experiment_id)
     at = {key.removeprefix(AT_PREFIX): value for key, value in request.query_params.items()
           if key.startswith(AT_PREFIX)}
     return await _explained(settings, experiment, lambda model, rows: dependence(model, rows, feature, at))
