@@ -8,11 +8,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.data.encoder_base import EncodingError
 from app.db.models import Experiment
-from app.jobs.predictions import TrainedModel, feature_inputs, predict_one
+from app.jobs.predictions import TrainedModel, feature_inputs
 from app.services.errors import ServiceError
-from app.services.predictions import predictions_csv, trained_model
+from app.services.predictions import predictions_csv, trained_model, what_if
 from app.web.api_results import read_uploaded_rows
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.forms import FormDep
@@ -60,22 +59,10 @@ def _first_row(experiment: Experiment) -> dict[str, str]:
 
 def _what_if(request: Request, experiment: Experiment, model: TrainedModel, values: dict[str, str]) -> dict[str, Any]:
     try:
-        row = predict_one(model, values).iloc[0].to_dict()
-        error = None
-    except EncodingError as exc:
-        row, error = {}, str(exc)
-    probabilities = {
-        name.removeprefix("probability: "): value for name, value in row.items() if name.startswith("probability: ")
-    }
-    return _page(
-        experiment,
-        model,
-        values=values,
-        predicted=row.get("predicted"),
-        probabilities=probabilities,
-        notes=row.get("notes"),
-        error=error,
-    )
+        outcome: dict[str, Any] = what_if(model, values) | {"error": None}
+    except ServiceError as exc:
+        outcome = {"predicted": None, "probabilities": {}, "notes": None, "error": exc.detail}
+    return _page(experiment, model, values=values, **outcome)
 
 
 @router.get("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
