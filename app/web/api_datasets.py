@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.data.samples import sample_datasets
@@ -58,6 +59,19 @@ async def patch(dataset_id: PathId, request: Request, settings: SettingsDep, ses
     tokens = body["missing_tokens"]
     chosen = await run_in_threadpool(datasets.choose_missing_tokens, session, settings, dataset, tokens)
     return await run_in_threadpool(dataset_detail, chosen)
+
+
+class SheetChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sheet: str = Field(min_length=1, max_length=31, description="The name of one of the workbook's sheets.")
+
+
+@router.post(
+    "/{dataset_id}/sheets", status_code=status.HTTP_201_CREATED,
+    summary="Another sheet of a workbook dataset as a new dataset; returns it with its profile",
+)
+def read_sheet(dataset_id: PathId, choice: SheetChoice, settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+    return dataset_detail(datasets.add_sheet(session, settings, dataset_or_404(session, dataset_id), choice.sheet))
 
 
 @router.delete(
