@@ -23,3 +23,5 @@ class DatasetDetail(DatasetSummary):
     preview: Preview = Field(description="The first rows, as text")
     notices: list[str] = Field(description="Sentences about how the file was read")
     missing_tokens: list[str] | None = Field(description="The chosen missing-value tokens; null: the default rule")
+    sheet: str | None = Field(description="The workbook sheet this dataset was read from; null for other files")
+    sheets: list[str] = Field(description="Every sheet of that workbook; empty for other files")
