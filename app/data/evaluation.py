@@ -25,6 +25,11 @@ from app.data.metrics import (
 )
 from app.data.numbers import finite
 
+# Stored metrics (`Experiment.metrics`): per split ("train", "validation", "test"), each
+# metric's value, None when it could not be computed (one class only, not finite).
+SplitMetrics = dict[str, float | None]
+MetricsBySplit = dict[str, SplitMetrics]
+
 
 def headline_metric(task: str | None) -> str:
     """The one score a task is ranked and summarised on: accuracy, or R² for regression."""
@@ -35,7 +40,9 @@ def headline_metric(task: str | None) -> str:
 HEADLINE_METRIC: dict[str, str] = {task: headline_metric(task) for task in ("binary", "multiclass", "regression")}
 
 
-def headline_score(task: str | None, metrics: Mapping[str, Any] | None, split: str) -> float | None:
+def headline_score(
+    task: str | None, metrics: Mapping[str, Mapping[str, float | None]] | None, split: str
+) -> float | None:
     """The task's headline metric on one split of stored metrics; None when absent or not finite."""
     value = ((metrics or {}).get(split) or {}).get(headline_metric(task))
     return finite(value) if isinstance(value, int | float) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.data.evaluation import MetricsBySplit
 from app.db.models import Experiment
 from app.services.errors import ServiceError
 
@@ -15,7 +16,7 @@ def test_hidden(experiment: Experiment) -> bool:
     return sweep is not None and experiment.sweep_config != sweep.revealed_config
 
 
-def visible_metrics(experiment: Experiment) -> dict[str, Any] | None:
+def visible_metrics(experiment: Experiment) -> MetricsBySplit | None:
     if experiment.metrics is None or not test_hidden(experiment):
         return experiment.metrics
     return {split: values for split, values in experiment.metrics.items() if split != "test"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from app.data.evaluation import MetricsBySplit
 from app.data.tasks import Task
 from app.db.models import ExperimentStatus
 from app.web.contract.common import Contract, JsonObject, Timestamp
@@ -31,7 +32,7 @@ class ExperimentSummary(Contract):
 class ExperimentDetail(ExperimentSummary):
     spec: JsonObject = Field(description="The experiment spec as stored (see ExperimentSpec)")
     error: str | None
-    metrics: dict[str, dict[str, float | None]] | None = Field(description="Per split (train, validation, test)")
+    metrics: MetricsBySplit | None = Field(description="Per split (train, validation, test)")
     summary: JsonObject | None = Field(description="What training decided: features, sizes, stop reason, details")
     queue_position: int | None
     cancel_requested: bool

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from app.data.evaluation import MetricsBySplit, SplitMetrics
 from app.data.tasks import Task
 from app.db.models import CrossValidationStatus
 from app.web.contract.common import Contract, JsonObject, StoredDocument
@@ -15,7 +16,7 @@ from app.web.contract.common import Contract, JsonObject, StoredDocument
 class ThresholdResult(Contract):
     id: int
     decision: JsonObject | None = Field(description="The binary decision: threshold, the chosen one, per split counts")
-    metrics: dict[str, dict[str, float | None]] | None = Field(description="Per split, rescored at the threshold")
+    metrics: MetricsBySplit | None = Field(description="Per split, rescored at the threshold")
 
 
 class LargestErrors(Contract):
@@ -35,7 +36,7 @@ class FoldResult(StoredDocument):
     fold: int
     train_rows: int
     validation_rows: int
-    metrics: dict[str, float | None]
+    metrics: SplitMetrics
     best_epoch: int | None = None
     stop_reason: str | None = None
     curve: list[JsonObject] = Field(default_factory=list)
@@ -52,6 +53,6 @@ class CrossValidation(StoredDocument):
     metric: str | None = None
     rows: int | None = None
     test_rows: int | None = None
-    mean: dict[str, float | None] | None = None
-    std: dict[str, float | None] | None = None
+    mean: SplitMetrics | None = None
+    std: SplitMetrics | None = None
     error: str | None = None
