@@ -1,9 +1,10 @@
-"""Dataset use cases: add one (an uploaded file or a bundled sample), choose its missing-value
-tokens, delete it. Reading and profiling happen in `data`, storing in `db`."""
+"""Dataset use cases: add one (an uploaded file, a bundled sample, another sheet of a workbook),
+choose its missing-value tokens, delete it. Reading and profiling happen in `data`, storing in `db`."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from app.data.samples import write_sample_csv
 from app.db.datasets import dataset_path, delete_dataset, store_dataset, store_profile
 from app.db.models import Dataset
 from app.services.errors import ServiceError
+
+SHEET_SEPARATOR = " – "  # a dataset read from another sheet is named "book.xlsx – Costs"
 
 
 def _limits(settings: Settings) -> CsvLimits:
@@ -54,6 +57,30 @@ def add_sample(session: Session, settings: Settings, key: str) -> Dataset:
         path.unlink(missing_ok=True)
         raise
     return add_file(session, settings, path, shown)
+
+
+def add_sheet(session: Session, settings: Settings, dataset: Dataset, sheet: object) -> Dataset:
+    """Another sheet of a workbook dataset as a new dataset (the first stays as it is: its
+    experiments were built on its columns); 422 for a file that is not a workbook or a sheet
+    it does not have. CPU work: call it from a worker thread."""
+    options = dataset.read_options or {}
+    if options.get("file_format") != "xlsx":
+        raise ServiceError(422, "Only an Excel workbook has sheets; this dataset was read from a "
+                                f"{str(options.get('file_format', 'csv')).upper()} file.")
+    names = list(options.get("sheets") or [])
+    if not isinstance(sheet, str) or (names and sheet not in names):
+        listed = ", ".join(f"“{name}”" for name in names)
+        raise ServiceError(422, f"Choose one of the workbook's sheets: {listed}.")
+    descriptor, name = tempfile.mkstemp(dir=settings.datasets_dir, prefix="sheet-", suffix=".part")
+    os.close(descriptor)
+    copy = Path(name)
+    try:
+        shutil.copyfile(dataset_path(datasets_dir=settings.datasets_dir, dataset=dataset), copy)
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    workbook_name = dataset.name.split(SHEET_SEPARATOR)[0]  # "book.xlsx", also from "book.xlsx – Costs"
+    return add_file(session, settings, copy, f"{workbook_name}{SHEET_SEPARATOR}{sheet}", sheet)
 
 
 def choose_missing_tokens(session: Session, settings: Settings, dataset: Dataset, tokens: object) -> Dataset:

@@ -91,6 +91,20 @@ def missing_tokens(
     return render(request, "_dataset_profile.html", dataset=dataset, profile=dataset.profile)
 
 
+@router.post("/datasets/{dataset_id}/sheets")
+def read_sheet(
+    dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep, form: FormDep
+) -> Response:
+    """The page form's twin of POST /api/datasets/{id}/sheets: the new dataset's page, or this one with the sentence."""
+    dataset = dataset_or_404(session, dataset_id)
+    try:
+        added = datasets.add_sheet(session, settings, dataset, form.get("sheet"))
+    except ServiceError as exc:
+        return render(request, "dataset.html", status_code=exc.status_code, sheet_error=exc.detail,
+                      **_dataset_context(session, dataset))
+    return go_to(request, f"/datasets/{added.id}")
+
+
 @router.post("/datasets/{dataset_id}/delete")
 def delete(dataset_id: PathId, request: Request, settings: SettingsDep, session: SessionDep) -> Response:
     datasets.delete(session, settings, dataset_or_404(session, dataset_id))
