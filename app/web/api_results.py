@@ -17,15 +17,14 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from app.data.csv_options import CsvError, CsvLimits
 from app.data.csv_reader import read_csv_file
 from app.db.experiments import epochs_after, experiment_dir
-from app.db.models import Experiment
 from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_onnx, build_model_zip
 from app.jobs.onnx_export import OnnxExportError
-from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained
+from app.jobs.predictions import TrainedModel
 from app.services import predictions as predicting
+from app.services.divergence import require_trained
 from app.services.sweep_blinding import test_hidden
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
-from app.web.divergence import require_trained
 from app.web.ids import PathId
 from app.web.serializers import epoch_payload
 from app.web.uploads import UploadError, receive_csv_upload
@@ -37,15 +36,7 @@ MAX_JSON_ROWS = 10_000
 
 def model_of(session: SessionDep, settings: SettingsDep, experiment_id: int) -> TrainedModel:
     """The experiment's trained model, or 404 / 409 (blocking: call it from a thread)."""
-    return trained_model(settings, experiment_or_404(session, experiment_id))
-
-
-def trained_model(settings: SettingsDep, experiment: Experiment) -> TrainedModel:
-    require_trained(experiment)
-    try:
-        return load_trained(experiment_dir(settings.experiments_dir, experiment.id))
-    except ModelNotAvailable as exc:
-        raise HTTPException(409, f"Experiment {experiment.id} has no trained model ({experiment.status}).") from exc
+    return predicting.trained_model(settings, experiment_or_404(session, experiment_id))
 
 
 def _attachment(name: str) -> dict[str, str]:

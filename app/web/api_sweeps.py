@@ -7,23 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
+from app.db.sweeps import list_sweeps
 from app.jobs.sweeps import SweepRequest
-from app.services import experiments
-from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.services import sweeps
+from app.services.sweeps import sweep_detail, sweep_summary
+from app.web.deps import SessionDep, SettingsDep, dataset_or_404, sweep_or_404
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
 from app.web.serializers import experiment_detail
-from app.web.sweeps import (
-    check_request,
-    check_reveal,
-    promoted_spec,
-    start_sweep,
-    sweep_detail,
-    sweep_estimate,
-    sweep_or_404,
-    sweep_summary,
-)
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
 
@@ -45,7 +36,7 @@ SweepBody = Annotated[SweepRequest, json_body(SweepRequest)]
 )
 def create(request: SweepBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, request.base.dataset_id, status_code=422)
-    sweep = start_sweep(session, settings, request, dataset)
+    sweep = sweeps.start_sweep(session, settings, request, dataset)
     return sweep_detail(session, sweep)
 
 
@@ -56,8 +47,8 @@ def create(request: SweepBody, session: SessionDep, settings: SettingsDep) -> di
 )
 def estimate(request: SweepBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     dataset = dataset_or_404(session, request.base.dataset_id, status_code=422)
-    check_request(request, dataset)
-    guess = sweep_estimate(session, settings, request, dataset)
+    sweeps.check_request(request, dataset, settings)
+    guess = sweeps.estimate_sweep(session, settings, request, dataset)
     return {
         "experiments": guess.experiments,
         "configs": guess.configs,
@@ -79,18 +70,13 @@ def one(sweep_id: PathId, session: SessionDep) -> dict[str, Any]:
 
 @router.post("/{sweep_id}/cancel", summary="Cancel every queued or running experiment of a sweep")
 def cancel(sweep_id: PathId, session: SessionDep) -> dict[str, Any]:
-    sweep = sweep_or_404(session, sweep_id)
-    cancel_sweep(session=session, sweep=sweep)
+    sweep = sweeps.cancel(session, sweep_or_404(session, sweep_id))
     return sweep_detail(session, sweep)
 
 
 @router.post("/{sweep_id}/reveal", summary="Pick one configuration and see its test scores (once per sweep)")
 def reveal(sweep_id: PathId, choice: ConfigChoice, session: SessionDep) -> dict[str, Any]:
-    sweep = sweep_or_404(session, sweep_id)
-    detail = sweep_detail(session, sweep)
-    config = choice.config if choice.config is not None else detail["best_config"]
-    check_reveal(detail, config)
-    reveal_config(session=session, sweep=sweep, config=config)  # type: ignore[arg-type]
+    sweep = sweeps.reveal(session, sweep_or_404(session, sweep_id), choice.config)
     return sweep_detail(session, sweep)
 
 
@@ -103,6 +89,5 @@ def promote(
     sweep_id: PathId, session: SessionDep, settings: SettingsDep, choice: ConfigChoice | None = None
 ) -> dict[str, Any]:
     sweep = sweep_or_404(session, sweep_id)
-    _, spec = promoted_spec(sweep, sweep_detail(session, sweep), choice.config if choice else None)
-    experiment = experiments.queue_experiment(session, settings, sweep.dataset, spec)
+    experiment = sweeps.promote(session, settings, sweep, choice.config if choice else None)
     return experiment_detail(session, experiment)
