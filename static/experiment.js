@@ -72,7 +72,8 @@
 
     document.getElementById("status-feed").addEventListener("htmx:sseMessage", (event) => {
       const state = JSON.parse(event.detail.data);
-      if (state.best_epoch) best = state.best_epoch;
+      // Without early stopping the marker follows the latest epoch: the run keeps its last weights.
+      if (state.best_epoch && restores) best = state.best_epoch;
       if (["completed", "failed", "cancelled", "interrupted"].includes(state.status)) {
         finished = true;
         text.textContent = `${state.status[0].toUpperCase()}${state.status.slice(1)} after ${state.epochs_done} of ${total} epochs`;
