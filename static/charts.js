@@ -9,7 +9,11 @@
 // spec: { label, xLabel, yLabel, x?: shared x values, categories?: x labels,
 //         series: [{ label, x?, y, dash?, kind?: "line" | "points" | "both" }],
 //         xRange?, yRange?, log?, diagonal?, marker?: () => x, height?, summary? }
-// bar:  { edges? (histogram bin edges) | categories?, series: [{ label, values }] }
+// bar:  { edges? (histogram bin edges) | categories?, series: [{ label, values, texts? }],
+//         horizontal? (categories down the side, for long names), overlap? (series share
+//         a slot: one is null where another has the value), spark? (a tiny chart with no
+//         axes, `width` wide) }; `texts` are shown at the bars' ends.
+// data-chart-lazy: drawn once scrolled into view (a profile of thousands of columns).
 (function () {
   "use strict";
 
@@ -18,7 +22,7 @@
   const token = (name, fallback) => css().getPropertyValue(name).trim() || fallback;
   const colourAt = (i) => (i === 0 ? token("--ll-accent", FALLBACK[0]) : i === 1 ? token("--ll-validation", FALLBACK[1]) : FALLBACK[i % FALLBACK.length]);
   const translucent = (colour, alpha) => (/^#[0-9a-f]{6}$/i.test(colour) ? colour + Math.round(alpha * 255).toString(16).padStart(2, "0") : colour);
-  const short = (value) => String(value ?? "").slice(0, 14);
+  const short = (value, length = 14) => String(value ?? "").slice(0, length);
   const number = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : +v.toPrecision(3) + "");
 
   // One x column for series that each bring their own x: rows sorted by x, each series
@@ -63,8 +67,28 @@
       }
       ctx.stroke();
       ctx.restore();
+      if (spec.texts) barTexts(u, spec);
     };
     return { hooks: { draw: [draw] } };
+  }
+
+  // Each bar's text just past its end (its value, or what the server said to show).
+  function barTexts(u, spec) {
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.fillStyle = token("--pico-muted-color", "#6b7280");
+    ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+    ctx.textBaseline = spec.horizontal ? "middle" : "bottom";
+    ctx.textAlign = spec.horizontal ? "left" : "center";
+    const gap = 4 * devicePixelRatio;
+    spec.texts.forEach((texts, k) => texts.forEach((text, i) => {
+      const value = u.data[k + 1][i];
+      if (text === null || value === null || value === undefined) return;
+      const at = u.valToPos(u.data[0][i], "x", true), end = u.valToPos(Math.max(0, value), "y", true);
+      if (spec.horizontal) ctx.fillText(text, end + gap, at);
+      else ctx.fillText(text, at, end - gap);
+    }));
+    ctx.restore();
   }
 
   function options(spec, width) {
@@ -75,7 +99,7 @@
     if (spec.categories) {
       const n = spec.categories.length;
       x.splits = () => spec.categories.map((_, i) => i);
-      x.values = (_, splits) => splits.map((i) => short(spec.categories[i]));
+      x.values = (_, splits) => splits.map((i) => short(spec.categories[i], spec.horizontal ? 22 : 14));
       x.grid = { show: false };
       scales.x.range = () => [-0.5, n - 0.5];
     } else if (spec.xRange) {
@@ -83,14 +107,23 @@
     }
     if (spec.yRange) scales.y.range = () => spec.yRange;
     if (spec.log) scales.y.distr = 3;
+    const y = { ...axis, label: spec.yLabel, size: 56 };
+    if (spec.horizontal) {  // categories down the left side, values along the bottom
+      Object.assign(scales.x, { ori: 1, dir: -1 });
+      Object.assign(scales.y, { ori: 0, dir: 1 });
+      Object.assign(x, { side: 3, size: spec.labelWidth || 150, label: undefined });
+      Object.assign(y, { side: 2, size: 40, space: 70 });
+      if (spec.valueAxis === false) Object.assign(y, { show: false });
+    }
+    const axes = spec.spark ? [{ show: false }, { show: false }] : [x, y];
     const series = [{ label: spec.xLabel || "x" }, ...spec.series.map((s, i) => {
       const colour = colourAt(s.colour ?? i);
       const kind = s.kind || "line";
       const base = { label: s.label || spec.yLabel || "value", stroke: colour, width: 2, spanGaps: true };
       if (s.dash) base.dash = [6, 4];
       if (kind === "bars") {
-        return { ...base, width: 1, fill: translucent(colour, 0.7), points: { show: false },
-          paths: uPlot.paths.bars({ size: [0.9, Infinity], align: 0 }) };
+        return { ...base, width: spec.spark ? 0 : 1, fill: translucent(colour, 0.7), points: { show: false },
+          paths: uPlot.paths.bars({ size: [spec.horizontal || (spec.spark && spec.categories) ? 0.7 : 0.9, Infinity], align: 0 }) };
       }
       const points = { show: kind !== "line", size: kind === "points" ? 6 : 5, fill: translucent(colour, 0.6), stroke: colour, width: 1 };
       return kind === "points" ? { ...base, paths: () => null, points } : { ...base, points: kind === "both" ? points : { show: false } };
@@ -98,9 +131,10 @@
     return {
       width, height: spec.height || 240,
       legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
+      cursor: spec.spark ? { show: false } : { drag: { x: false, y: false } },
+      padding: spec.spark ? [1, 0, 0, 0] : undefined,
       scales,
-      axes: [x, { ...axis, label: spec.yLabel, size: 56 }],
+      axes,
       series,
       plugins: [overlay(spec)],
     };
@@ -154,7 +188,7 @@
     if (spec.label) el.setAttribute("aria-label", spec.label);
     const data = table(spec);
     const key = JSON.stringify([spec.series.map((s) => [s.label, s.kind, s.dash]), spec.xLabel, spec.yLabel, spec.categories, spec.xRange, spec.yRange, spec.log]);
-    const width = () => Math.max(240, el.clientWidth);
+    const width = () => spec.width || Math.max(240, el.clientWidth);
     let state = el.layerLabChart;
     if (state && state.key === key) {
       state.chart.setData(data);
@@ -171,7 +205,7 @@
         el.layerLabResize.observe(el);
       }
     }
-    describe(el, spec, data, legend(el, spec));
+    describe(el, spec, data, spec.spark ? el : legend(el, spec));
     return state.chart;
   }
 
@@ -183,10 +217,18 @@
       : spec.categories.map((_, i) => i);
     const bin = spec.edges ? (spec.edges[spec.edges.length - 1] - spec.edges[0]) / Math.max(1, centres.length) : 1;
     // Several series side by side within a bin: each shifted by its share of the bin.
-    const shift = (k) => (n > 1 ? ((k + 0.5) / n - 0.5) * bin * 0.9 : 0);
-    const series = spec.series.map((s, k) => ({ label: s.label, kind: "bars", colour: s.colour, x: centres.map((c) => c + shift(k)), y: s.values }));
+    const shift = (k) => (n > 1 && !spec.overlap ? ((k + 0.5) / n - 0.5) * bin * 0.9 : 0);
+    const shared = n === 1 || spec.overlap;  // one x column, so a bar's index is its category's
+    const series = spec.series.map((s, k) => ({ label: s.label, kind: "bars", colour: s.colour,
+      ...(shared ? {} : { x: centres.map((c) => c + shift(k)) }), y: s.values }));
     const xRange = spec.edges ? [spec.edges[0], spec.edges[spec.edges.length - 1]] : undefined;
-    return render(el, { yRange: [0, Math.max(1, ...spec.series.flatMap((s) => s.values)) * 1.08], xRange, ...spec, series });
+    const values = spec.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
+    // Room past the longest bar for its text; negative bars (an importance below zero) reach left.
+    const high = Math.max(spec.spark ? 0 : 1e-9, ...values) * (spec.texts || spec.series.some((s) => s.texts) ? 1.35 : 1.08);
+    const low = Math.min(0, ...values) * 1.08;
+    const texts = spec.series.some((s) => s.texts) ? spec.series.map((s) => s.texts || s.values.map(() => null)) : undefined;
+    return render(el, { yRange: [low, spec.spark ? Math.max(...values, 0) || 1 : high], xRange, texts, ...spec,
+      x: shared ? centres : undefined, series });
   }
 
   const api = {
@@ -196,11 +238,23 @@
   };
 
   // Declarative charts: the element names its kind and carries its spec.
+  const drawOne = (el) => {
+    const draw = api[el.dataset.chart];
+    if (el.dataset.chartSpec && draw) draw(el, JSON.parse(el.dataset.chartSpec));
+  };
+  const lazily = typeof IntersectionObserver === "undefined" ? null : new IntersectionObserver((entries, observer) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      observer.unobserve(entry.target);
+      drawOne(entry.target);
+    }
+  }, { rootMargin: "200px" });
+
   function drawWithin(root) {
     const found = root.matches && root.matches("[data-chart]") ? [root] : [];
     for (const el of [...found, ...(root.querySelectorAll ? root.querySelectorAll("[data-chart]") : [])]) {
-      const draw = api[el.dataset.chart];
-      if (el.dataset.chartSpec && draw) draw(el, JSON.parse(el.dataset.chartSpec));
+      if ("chartLazy" in el.dataset && lazily) lazily.observe(el);
+      else drawOne(el);
     }
   }
 

@@ -145,16 +145,15 @@
       `<table class="incoming"><caption>Strongest incoming weights${mean}</caption><tbody>${rows}</tbody></table>`;
   }
 
-  function histogram(layer) {
-    const svg = el("svg", { width: 120, height: 28, viewBox: "0 0 120 28", role: "img", "aria-label": `histogram of ${layer.name}'s weights` });
-    const counts = layer.histogram.counts;
-    const top = Math.max(1, ...counts);
-    const width = 120 / Math.max(1, counts.length);
-    counts.forEach((count, i) => {
-      const h = Math.max(count ? 1 : 0, 26 * count / top);
-      el("rect", { x: (i * width).toFixed(1), y: (28 - h).toFixed(1), width: Math.max(1, width - 1).toFixed(1), height: h.toFixed(1), class: "bar" }, svg);
-    });
-    return svg;
+  // A layer's weight histogram in its table cell, drawn by the one chart module.
+  function histogram(layer, cell) {
+    const holder = document.createElement("div");
+    holder.className = "spark";
+    cell.appendChild(holder);
+    if (!window.LayerLabCharts) return;
+    const { counts, edges } = layer.histogram;
+    LayerLabCharts.bar(holder, { label: `histogram of ${layer.name}'s weights`, spark: true, width: 120, height: 28,
+      edges, series: [{ label: "weights", values: counts }] });
   }
 
   function fillTable(tbody, snapshot) {
@@ -172,9 +171,9 @@
         tr.appendChild(td);
       });
       const chart = document.createElement("td");
-      chart.appendChild(histogram(layer));
       tr.appendChild(chart);
       tbody.appendChild(tr);
+      histogram(layer, chart);
     }
   }
 

@@ -14,11 +14,11 @@ cancelled or released (its server gone) stops as well.
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.data.numbers import finite
 from app.db.models import PauseControl
 from app.engine import EpochReport, Network
 from app.jobs.inspection_recorder import InspectionRecorder, probe_sample
@@ -79,10 +79,6 @@ class DaskChannel:
         return task is None or task.state != "executing"
 
 
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
 @dataclass
 class ChannelProgress:
     """The training loop's callbacks for a run on the cluster (the local runner's `_Progress`)."""
@@ -106,9 +102,9 @@ class ChannelProgress:
         inspection = self.recorder.after_epoch(report) if self.recorder else None
         self.channel.send(
             "epoch", best_epoch=self.best_epoch,
-            row={"epoch": report.epoch, "train_loss": _finite(report.train_loss),
-                 "val_loss": _finite(report.val_loss), "train_metric": _finite(report.train_metric),
-                 "val_metric": _finite(report.val_metric), "seconds": report.seconds,
+            row={"epoch": report.epoch, "train_loss": finite(report.train_loss),
+                 "val_loss": finite(report.val_loss), "train_metric": finite(report.train_metric),
+                 "val_metric": finite(report.val_metric), "seconds": report.seconds,
                  "inspection": inspection},
         )
         self._hold_while_paused(report.epoch, inspection is not None)

@@ -18,14 +18,8 @@ size on its bundled datasets. The reasoning, small to large:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
-import pandas as pd
-
-from app.data.encoders import encoded_width
-from app.data.tasks import detect_task
-from app.jobs.pipeline import choose_encoders
-from app.specs import ExperimentSpec, LayerSpec, TrainingSpec
+from app.specs import LayerSpec, TrainingSpec
 
 TARGET_STEPS = 6_000  # optimizer steps the epoch budget aims at
 MIN_EPOCHS, MAX_EPOCHS = 100, 1_000
@@ -59,34 +53,4 @@ def propose_training(task: str, n_rows: int, seed: int = 0) -> TrainingSpec:
         early_stopping_patience=20 if n_rows < 5_000 else 10,
         weight_decay=0.01 if n_rows < 5_000 else 0.0001,
         seed=seed,
-    )
-
-
-def propose_spec(
-    frame: pd.DataFrame,
-    *,
-    dataset_id: int,
-    label: str,
-    column_kinds: Mapping[str, str] | None = None,
-) -> ExperimentSpec:
-    """A complete spec for this label: task "auto", default features and encoders,
-    the default split, and layers and training settings sized to the data."""
-    spec = ExperimentSpec(dataset_id=dataset_id, label=label)
-    encoders = choose_encoders(frame, spec, column_kinds)
-    labeled = frame[frame[label].notna()]
-    guess = detect_task(labeled[label], label)
-    n_inputs = sum(
-        encoded_width(name, int(labeled[column].nunique()), int(labeled[column].isna().sum()))
-        for column, name in encoders.items()
-    )
-    n_train = max(1, round(len(labeled) * spec.split.train))
-    layers = propose_layers(guess.task, n_train, n_inputs, max(2, guess.n_values))
-    return ExperimentSpec.model_validate(
-        {
-            **spec.model_dump(),
-            "features": list(encoders),
-            "encoders": encoders,
-            "layers": [layer.model_dump() for layer in layers],
-            "training": propose_training(guess.task, n_train).model_dump(),
-        }
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -12,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 from app.data.column_kinds import ColumnKind
 from app.db.models import ExperimentStatus
 from app.specs import HiddenActivation, OptimizerName
+from app.web.bar_charts import importance_chart, probability_chart, spark_chart
 from app.web.builder_training import training_options_view
+from app.web.number_text import significant
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 KIND_LABELS: dict[ColumnKind, str] = {
@@ -50,23 +51,6 @@ HIDDEN_ACTIVATIONS = get_args(HiddenActivation)
 OPTIMIZERS = get_args(OptimizerName)
 
 
-def significant(value: Any, digits: int = 3) -> str:
-    """3 significant digits with thousands separators: 1234.5 → '1,235', 0.012345 → '0.0123'."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    if magnitude >= digits - 1:
-        return f"{round(value):,}"
-    decimals = digits - 1 - magnitude
-    return f"{value:,.{decimals}f}"
-
-
 def count(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else significant(value)
 
@@ -100,7 +84,8 @@ def percent(part: int, whole: int) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters.update(
-        significant=significant, count=count, filesize=filesize, time_ago=time_ago, percent=percent
+        significant=significant, count=count, filesize=filesize, time_ago=time_ago, percent=percent,
+        importance_chart=importance_chart, probability_chart=probability_chart, spark_chart=spark_chart,
     )
     templates.env.globals.update(
         kind_labels=KIND_LABELS,

@@ -70,6 +70,8 @@ def test_threshold_slider_and_largest_errors(page: Page, live_server: Any, scree
     expect(page.locator("#threshold-metrics")).to_contain_text(f"Test rows at {after}")
 
     page.get_by_role("button", name="Use this threshold").click()
+    # The re-rendered card says what was saved (the "Back to" button may show before the save).
+    expect(page.locator("#threshold-slider")).to_have_attribute("data-saved", after)
     expect(page.get_by_role("button", name="Back to the chosen")).to_be_visible()
     expect(page.locator("#threshold-slider")).to_have_value(after)
     assert api.get(f"/api/experiments/{experiment_id}").json()["summary"]["decision"]["threshold"] == float(after)

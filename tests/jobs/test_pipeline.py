@@ -10,7 +10,7 @@ import pytest
 from sklearn.datasets import load_iris
 
 from app.engine import load_model, save_model
-from app.jobs.defaults import propose_layers, propose_spec, propose_training
+from app.jobs.defaults import propose_layers, propose_training
 from app.jobs.pipeline import FittedPipeline, prepare_experiment, run_experiment
 from app.specs import ExperimentSpec
 
@@ -146,9 +146,6 @@ def test_proposed_defaults() -> None:
     assert len(propose_layers("binary", 20_000, 50)) == 2
     small, large = propose_training("binary", 100), propose_training("binary", 100_000)
     assert small.batch_size < large.batch_size and small.epochs >= large.epochs
-    spec = propose_spec(_iris(), dataset_id=3, label="species")
-    assert spec.features == ["sepal_length", "sepal_width", "petal_length", "petal_width", "garden"]
-    assert spec.encoders["garden"] == "onehot" and spec.encoders["petal_width"] == "standardize"
 
 
 def test_whole_number_labels_read_as_floats_decode_as_integers() -> None:

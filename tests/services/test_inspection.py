@@ -10,25 +10,14 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db.models import Experiment
 from app.jobs.explanations import dependence
-from app.services import datasets, experiments, inspection
+from app.services import inspection
 from app.services.errors import ServiceError
-from app.specs import ExperimentSpec
-
-CSV = "size,colour,direction\n" + "".join(
-    f"{i % 30},{['red', 'blue', 'green'][i % 3]},{'up' if i % 30 >= 15 else 'down'}\n" for i in range(60)
-)
 
 
-def _queue(session: Session, settings: Settings) -> Experiment:
-    path = settings.datasets_dir / "upload-inspect.part"
-    path.write_text(CSV)
-    dataset = datasets.add_file(session, settings, path, "d.csv")
-    spec = ExperimentSpec.model_validate({"dataset_id": dataset.id, "label": "direction", "training": {"epochs": 2}})
-    return experiments.queue_experiment(session, settings, dataset, spec)
-
-
-def test_pause_then_resume_a_queued_run_and_refuse_a_step(session: Session, settings: Settings) -> None:
-    experiment = _queue(session, settings)
+def test_pause_then_resume_a_queued_run_and_refuse_a_step(
+    session: Session, queue: Callable[..., Experiment]
+) -> None:
+    experiment = queue()
     with pytest.raises(ServiceError) as not_paused:
         inspection.control(session, experiment, "step")
     assert not_paused.value.status_code == 409 and "paused" in not_paused.value.detail
@@ -37,9 +26,9 @@ def test_pause_then_resume_a_queued_run_and_refuse_a_step(session: Session, sett
 
 
 def test_snapshots_and_explanations_of_a_trained_run(
-    session: Session, settings: Settings, run_queued: Callable[[], int]
+    session: Session, settings: Settings, run_queued: Callable[[], int], queue: Callable[..., Experiment]
 ) -> None:
-    experiment = _queue(session, settings)
+    experiment = queue()
     with pytest.raises(ServiceError) as untrained:
         inspection.explain(settings, experiment, lambda model, rows: dependence(model, rows, "size", {}))
     assert untrained.value.status_code == 409

@@ -9,23 +9,15 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.services import datasets, experiments, predictions
+from app.db.models import Experiment
+from app.services import predictions
 from app.services.errors import ServiceError
-from app.specs import ExperimentSpec
-
-CSV = "size,colour,direction\n" + "".join(
-    f"{i % 30 + 0.5},{['red', 'blue', 'green'][i % 3]},{'up' if i % 30 >= 15 else 'down'}\n" for i in range(60)
-)
 
 
 def test_a_trained_model_predicts_rows_and_a_what_if(
-    session: Session, settings: Settings, run_queued: Callable[[], int]
+    session: Session, settings: Settings, run_queued: Callable[[], int], queue: Callable[..., Experiment]
 ) -> None:
-    path = settings.datasets_dir / "upload-predict.part"
-    path.write_text(CSV)
-    dataset = datasets.add_file(session, settings, path, "d.csv")
-    spec = ExperimentSpec.model_validate({"dataset_id": dataset.id, "label": "direction", "training": {"epochs": 2}})
-    experiment = experiments.queue_experiment(session, settings, dataset, spec)
+    experiment = queue()
     with pytest.raises(ServiceError) as untrained:
         predictions.trained_model(settings, experiment)
     assert untrained.value.status_code == 409
