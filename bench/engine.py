@@ -236,8 +236,10 @@ def profile_reference() -> dict[str, float]:
             "element-wise and Python": max(0.0, 1.0 - (mm + opt) / total), "_step_ms": total * 1e3}
 
 
-def measure(case: Case, has_torch: bool) -> dict[str, float]:
-    """Median seconds per epoch of each library, taking turns round by round."""
+def measure(case: Case, has_torch: bool) -> tuple[dict[str, float], dict[str, float]]:
+    """Median seconds per epoch of each library, taking turns round by round: wall-clock,
+    and CPU seconds of this process (which other processes' load on a shared machine
+    does not inflate; comparable between libraries only at one thread)."""
     X, y = make_data(case)
     runners = {"LayerLab": layerlab_runner(case, X, y)}
     if case.with_sklearn:
@@ -248,11 +250,15 @@ def measure(case: Case, has_torch: bool) -> dict[str, float]:
         torch.set_num_threads(case.threads)
         runners["PyTorch"] = torch_runner(case, X, y)
     times: dict[str, list[float]] = {name: [] for name in runners}
+    cpu: dict[str, list[float]] = {name: [] for name in runners}
     with threadpool_limits(case.threads):
         for _ in range(ROUNDS):
             for name, run in runners.items():
+                started = time.process_time()
                 times[name] += run(case.epochs_per_round)
-    return {name: statistics.median(samples) for name, samples in times.items()}
+                cpu[name].append((time.process_time() - started) / case.epochs_per_round)
+    return ({name: statistics.median(samples) for name, samples in times.items()},
+            {name: statistics.median(samples) for name, samples in cpu.items()})
 
 
 def _cell(value: float | None, text: str) -> str:
@@ -261,14 +267,15 @@ def _cell(value: float | None, text: str) -> str:
 
 def main() -> None:
     has_torch = torch_available()
-    print(f"median seconds per epoch over {ROUNDS} rounds; BLAS and PyTorch at the case's thread count")
+    print(f"median seconds per epoch over {ROUNDS} rounds; BLAS and PyTorch at the case's thread count; "
+          f"load average {os.getloadavg()[0]:.1f} on {ALL_CORES} cores")
     if not has_torch:
         print("PyTorch is not installed: the PyTorch column is skipped "
               "(.tools/bin/pip --python .venv/bin/python install torch==2.13.0).")
     print(f"{'case':52} {'threads':>7} {'LayerLab':>9} {'PyTorch':>9} {'sklearn':>9}  "
           f"{'LL/PT':>6} {'PT/LL':>6} {'SK/LL':>6}")
     for case in CASES:
-        medians = measure(case, has_torch)
+        medians, cpu_medians = measure(case, has_torch)
         ours, sk, theirs = medians["LayerLab"], medians.get("scikit-learn"), medians.get("PyTorch")
         cells = [_cell(theirs, f"{theirs or 0:.4f}"), _cell(sk, f"{sk or 0:.4f}"),
                  _cell(theirs, f"{(ours / theirs) if theirs else 0:.2f}×"),
@@ -276,6 +283,10 @@ def main() -> None:
                  _cell(sk, f"{(sk / ours) if sk else 0:.1f}×")]
         print(f"{case.name:52} {case.threads:7} {ours:9.4f} {cells[0]:>9} {cells[1]:>9}  "
               f"{cells[2]:>6} {cells[3]:>6} {cells[4]:>6}   target: {case.target}", flush=True)
+        if theirs and case.threads == 1:
+            print(f"  CPU seconds per epoch: LayerLab {cpu_medians['LayerLab']:.4f}, PyTorch "
+                  f"{cpu_medians['PyTorch']:.4f}: LL/PT {cpu_medians['LayerLab'] / cpu_medians['PyTorch']:.2f}×",
+                  flush=True)
         if case is REFERENCE:
             peak, cpu = gemm_flops_per_second(), cpu_seconds_per_epoch(case)
             print(f"  one thread: {case.flops_per_epoch() / cpu / peak:.0%} of a 1024³ float32 GEMM's speed "

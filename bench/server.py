@@ -3,7 +3,8 @@
 A real `layerlab serve` runs in its own process with one worker per core. The same
 requests, from READERS concurrent clients, are timed first with the workers idle (the
 reference), then while every worker trains; both are printed, with the ratio.
-Target: p95 under 100 ms while training.
+Target: p95 under 100 ms while training. The server's CPU milliseconds per request are
+printed too: on a shared machine the latencies follow everyone's load, that figure does not.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import numpy as np
+import psutil
 
 REQUESTS = 200  # per page, shared among the readers
 READERS = 8
@@ -53,6 +55,17 @@ def _wait_until_up(client: httpx.Client, process: subprocess.Popen[bytes]) -> No
         except httpx.TransportError:
             time.sleep(0.2)
     raise RuntimeError("the server did not start within 180 s")
+
+
+def _cpu_ms_per_request(server: psutil.Process, base_url: str, path: str, count: int = 100) -> float:
+    """The server process's CPU time per request, one client asking ``count`` times."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        client.get(path)
+        before = server.cpu_times()
+        for _ in range(count):
+            client.get(path).raise_for_status()
+        after = server.cpu_times()
+    return (after.user + after.system - before.user - before.system) * 1000 / count
 
 
 def _latencies(base_url: str, path: str) -> list[float]:
@@ -116,15 +129,20 @@ def main() -> None:
                     time.sleep(0.2)
                 pages = {"home page": "/", "GET /api/experiments/{id}": f"/api/experiments/{watched['id']}"}
                 base_url = f"http://127.0.0.1:{port}"
+                server = psutil.Process(process.pid)
+                cpu = {name: _cpu_ms_per_request(server, base_url, path) for name, path in pages.items()}
                 idle = {name: _latencies(base_url, path) for name, path in pages.items()}
                 running = [client.post("/api/experiments", json=spec).json()["id"] for _ in range(workers)]
                 while any(client.get(f"/api/experiments/{i}").json()["epochs_done"] < 1 for i in running):
                     time.sleep(0.2)
                 busy = {name: _latencies(base_url, path) for name, path in pages.items()}
                 statuses = [client.get(f"/api/experiments/{i}").json()["status"] for i in running]
-                print(f"{workers} worker(s) training during the measurement: {statuses}; {READERS} concurrent readers")
+                print(f"{workers} worker(s) training during the measurement: {statuses}; {READERS} concurrent "
+                      f"readers; load average {os.getloadavg()[0]:.1f} on {workers} cores")
                 for name in pages:
                     _report(name, idle[name], busy[name])
+                print("server CPU per request (one reader, workers idle): "
+                      + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu.items()))
                 for experiment_id in running:
                     client.post(f"/api/experiments/{experiment_id}/cancel")
         finally:

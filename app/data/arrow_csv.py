@@ -174,6 +174,9 @@ def _head_types(path: Path, options: ReadOptions, skip: int, newlines_in_values:
     return types
 
 
+_WHOLE_CHECK_HEAD = 4096
+
+
 def _needs_text(column: pa.ChunkedArray) -> bool:
     """Is this a column pandas would not have typed as Arrow did?"""
     kind = column.type
@@ -189,10 +192,13 @@ def _needs_text(column: pa.ChunkedArray) -> bool:
         finite = values[np.isfinite(values)] if nans or not np.isfinite(values).all() else values
         if not len(finite):
             return False
-        if np.abs(finite).max() >= _INT64_LIMIT:
+        if max(-finite.min(), finite.max()) >= _INT64_LIMIT:  # |x| without an |x| array
             return True  # perhaps integers too large for 64 bits: pandas keeps their digits
         # Whole numbers and nothing missing: perhaps integers written "+5", int64 to pandas.
-        return len(finite) == len(values) and bool(np.all(finite == np.floor(finite)))
+        if len(finite) != len(values):
+            return False
+        head = finite[:_WHOLE_CHECK_HEAD]  # a column of fractions shows it in its first values
+        return bool(np.all(head == np.floor(head))) and bool(np.all(finite == np.floor(finite)))
 
 
 def _pandas_typed(parsed: pa.ChunkedArray, text: pa.ChunkedArray) -> pa.ChunkedArray:

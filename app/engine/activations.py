@@ -53,9 +53,13 @@ def _constant_array(value: int, shape: tuple[int, ...], dtype: np.dtype) -> np.n
     return array
 
 
+_SIGNED_OF_WIDTH = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+
+
 def _bits(x: np.ndarray) -> np.ndarray:
-    """x viewed as signed integers of its width: a float is > 0 exactly when its bits are."""
-    return x.view(np.dtype(f"i{x.dtype.itemsize}"))
+    """x viewed as signed integers of its width: a float is > 0 exactly when its bits are.
+    (The dtype comes from a table: parsing "i4" on every call cost 2 % of an epoch.)"""
+    return x.view(_SIGNED_OF_WIDTH[x.dtype.itemsize])
 
 
 def relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -102,16 +106,27 @@ def sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.exp(out, out=out)
 
 
+@lru_cache(maxsize=16)
+def row_starts(n: int, k: int) -> np.ndarray:
+    """Flat positions of the first element of each row of an (n, k) array (read-only):
+    a row's element j is at row_starts + j, which ``take`` reads fast."""
+    starts = np.arange(0, n * k, k)
+    starts.flags.writeable = False
+    return starts
+
+
 def row_max(z: np.ndarray) -> np.ndarray:
     """The maximum of each row of z (n, k), as (n, 1). Through argmax, because
     NumPy's max along a short row axis runs about ten times slower."""
     n, k = z.shape
-    return z.reshape(-1).take(np.arange(0, n * k, k) + z.argmax(axis=1))[:, None]
+    positions = z.argmax(axis=1)
+    positions += row_starts(n, k)
+    return z.reshape(-1).take(positions)[:, None]
 
 
 def row_sum(z: np.ndarray) -> np.ndarray:
     """The sum of each row of z (n, k), as (n, 1): a matmul, 3x faster than sum(axis=1)."""
-    return z @ np.ones((z.shape[1], 1), z.dtype)
+    return z @ _constant_array(1, (z.shape[1], 1), z.dtype)
 
 
 def softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:

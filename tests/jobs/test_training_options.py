@@ -148,7 +148,8 @@ def test_engine_knobs_reach_the_engine() -> None:
     spec = _spec("price", schedule="cosine", regression_loss="huber", initializer="glorot_normal", clip_norm=1.5)
     config = training_config(spec)
     assert (config.schedule, config.clip_norm) == ("cosine", 1.5)
-    frame = pd.DataFrame({"size": np.arange(200.0), "price": np.arange(200.0) * 2 + 1})
+    size = np.arange(200.0) / 4  # not all whole numbers: 200 distinct whole numbers would read as an ID
+    frame = pd.DataFrame({"size": size, "price": size * 2 + 1})
     prepared = prepare_experiment(frame, spec)
     assert prepared.pipeline.loss == "huber"
     net, _ = train_network(prepared, spec)
