@@ -71,7 +71,9 @@ async def experiment_events(
 ) -> AsyncIterator[ServerSentEvent]:
     sessions = request.app.state.session_factory
     after = _last_epoch(last_event_id)
-    last_status: tuple[str, str | None] | None = None  # a step turns "step" into "pause": a change too
+    # A step turns "step" back into "pause", often between two polls: while paused, a new
+    # epoch is a change too, so the page learns the step is over.
+    last_status: tuple[str, str | None, int | None] | None = None
     yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
     while True:
         state, rows = await to_thread.run_sync(_snapshot, sessions, experiment_id, after, inspection)
@@ -81,8 +83,9 @@ async def experiment_events(
         for row in rows:
             yield ServerSentEvent(event="epoch", id=str(row["epoch"]), data=row)
             after = row["epoch"]
-        if (state["status"], state["pause_control"]) != last_status:
-            last_status = (state["status"], state["pause_control"])
+        stepped_to = state["epochs_done"] if state["pause_control"] else None
+        if (state["status"], state["pause_control"], stepped_to) != last_status:
+            last_status = (state["status"], state["pause_control"], stepped_to)
             yield ServerSentEvent(event="status", data=state)
         if state["status"] in ExperimentStatus.FINISHED:
             yield ServerSentEvent(event="done", data=state)
