@@ -18,6 +18,7 @@ from app.data.profiling import DatasetProfile, profile_frame
 from app.data.table_files import read_table_file
 from app.db.experiments import revoke_active
 from app.db.models import Dataset, Experiment
+from app.db.ownership import ensure_may_change
 
 HASH_CHUNK_BYTES = 1 << 20
 
@@ -105,6 +106,7 @@ def set_missing_tokens(
 
     Raises ``CsvError`` (nothing changed) if the file can no longer be read within `limits`.
     """
+    ensure_may_change(dataset)
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
     parsed = read_table_file(path, limits, missing_tokens=tokens, sheet=dataset.read_options.get("sheet"))
     profile = profile_frame(
@@ -134,6 +136,7 @@ def dataset_path(*, datasets_dir: Path, dataset: Dataset) -> Path:
 
 def delete_dataset(*, session: Session, datasets_dir: Path, experiments_dir: Path, dataset: Dataset) -> None:
     """Cancel its jobs, delete the rows (experiments cascade), the files once that has committed."""
+    ensure_may_change(dataset)
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
     experiment_ids = session.scalars(select(Experiment.id).where(Experiment.dataset_id == dataset.id)).all()
     revoke_active(session=session, experiment_ids=experiment_ids)  # running workers stop first

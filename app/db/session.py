@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.db.ownership  # noqa: F401  (its session events scope every query to the current account)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
