@@ -15,14 +15,8 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from app.data.encoders import (
-    NUMERIC_ENCODERS,
-    Encoder,
-    EncodingError,
-    as_numbers,
-    encoder_from_dict,
-    make_encoder,
-)
+from app.data.encoder_base import Encoder, EncodingError, as_numbers
+from app.data.encoders import NUMERIC_ENCODERS, encoder_from_dict, make_encoder
 from app.data.imputation import Imputer, as_series
 
 

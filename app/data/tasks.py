@@ -14,8 +14,9 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
+from app.data.category_encoders import OrdinalEncoder
 from app.data.decisions import DEFAULT_THRESHOLD, predicted_at
-from app.data.encoders import OrdinalEncoder, as_numbers
+from app.data.encoder_base import as_numbers
 from app.data.imputation import as_series
 
 Task = Literal["binary", "multiclass", "regression"]

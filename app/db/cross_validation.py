@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.db.experiments import ClaimLost
+from app.db.leases import ClaimLost
 from app.db.models import Experiment
 
 

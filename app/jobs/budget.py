@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from app.jobs.sweeps import DataShape, epoch_seconds
+from app.jobs.sweep_estimates import DataShape, epoch_seconds
 from app.specs import ExperimentSpec
 
 BYTES_PER_FLOAT = 4

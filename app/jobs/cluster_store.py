@@ -16,16 +16,15 @@ from sqlalchemy.orm import Session
 from app.db.cluster_runs import set_worker_address
 from app.db.cross_validation import store_cross_validation
 from app.db.experiments import (
-    ClaimLost,
     EpochRow,
     experiment_dir,
     finish_experiment,
     get_experiment,
-    holds_claim,
     record_epoch,
     record_inspection,
     set_task,
 )
+from app.db.leases import ClaimLost, holds_claim
 from app.db.pausing import mark_paused
 from app.jobs.artifacts import START_DIR
 from app.jobs.cluster_task import write_files

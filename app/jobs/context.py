@@ -13,7 +13,7 @@ from multiprocessing.synchronize import Event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import count_running_experiments
+from app.db.leases import count_running_experiments
 from app.jobs import threads
 
 # Short and renewed often: a server with no local workers ends a remote worker's run

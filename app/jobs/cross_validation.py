@@ -28,7 +28,8 @@ from app.engine import EpochReport, fit
 from app.jobs import training_options
 from app.jobs.context import WorkerContext
 from app.jobs.experiment_data import experiment_read_options, load_rows
-from app.jobs.pipeline import METRIC_OF_TASK, build_network, choose_encoders, evaluate, fit_pipeline, split_labeled
+from app.jobs.pipeline import METRIC_OF_TASK, build_network, choose_encoders, fit_pipeline, split_labeled
+from app.jobs.scoring import evaluate
 from app.specs import ExperimentSpec
 
 Progress = Callable[[dict[str, Any]], None]

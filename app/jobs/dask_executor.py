@@ -32,7 +32,7 @@ from app.db.cluster_runs import (
     requeue_orphaned_cluster_runs,
     run_controls,
 )
-from app.db.experiments import claim_next_experiment, interrupt_instance_runs, new_claim_token
+from app.db.leases import claim_next_experiment, interrupt_instance_runs, new_claim_token
 from app.db.models import ExperimentStatus
 from app.db.session import make_engine, make_session_factory
 from app.jobs.cluster_channel import control_value, runs_queue_name

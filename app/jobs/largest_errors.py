@@ -9,8 +9,8 @@ from typing import Any
 
 from app.data.largest_errors import shown_errors
 from app.jobs.artifacts import LARGEST_ERRORS_FILE
-from app.jobs.pipeline import decision_threshold
 from app.jobs.predictions import ModelNotAvailable, load_trained
+from app.jobs.scoring import decision_threshold
 
 
 def largest_errors(directory: Path, split: str, limit: int) -> dict[str, Any]:

@@ -45,7 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from app.data.encoders import NUMERIC_ENCODERS, category_key
+from app.data.encoder_base import category_key
+from app.data.encoders import NUMERIC_ENCODERS
 from app.data.table_encoding import ColumnEncoder
 from app.db.models import Experiment
 from app.engine.layers import BatchNorm

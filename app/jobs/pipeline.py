@@ -2,7 +2,7 @@
 
 `prepare_experiment` drops rows without a label, detects the task, splits the
 rows and fits the encoders on the training split. `run_experiment` then trains
-the network with the engine and evaluates it; a worker only calls that.
+the network with the engine and scores it (scoring.py); a worker only calls that.
 `FittedPipeline` is the part a model artifact keeps (JSON via to_dict /
 from_dict) to encode new rows and decode the network's outputs.
 """
@@ -17,30 +17,30 @@ import numpy as np
 import pandas as pd
 
 from app.data.baselines import compare_with_baselines
-from app.data.decisions import THRESHOLD_GRID, ThresholdChoice, choose_threshold, predicted_at, threshold_counts
+from app.data.decisions import choose_threshold
 from app.data.encoders import default_encoder
 from app.data.evaluation import (
     HEADLINE_METRIC,
-    classification_evaluation,
-    regression_evaluation,
     score_for_importance,
 )
 from app.data.importance import permutation_importance
 from app.data.judging import class_shares
 from app.data.largest_errors import error_entries
-from app.data.metrics import json_safe
-from app.data.plots import classification_plots, regression_plots
 from app.data.splits import SplitIndices, quantile_bins, split_rows
 from app.data.table_encoding import TableEncoder
 from app.data.tasks import LabelCodec, TaskGuess, label_codec_from_dict, make_label_codec, resolve_task
 from app.engine import EpochReport, Network, TrainingConfig, TrainingResult, build_mlp, fit
 from app.jobs import training_options
 from app.jobs.diagnostics import find_warnings
-from app.jobs.doubts import (
-    SplitData,
-    dominant_rows_warning,
-    outlier_prediction_warning,
-    split_disagreement_warning,
+from app.jobs.scoring import (
+    actual_labels,
+    class_indices,
+    decision_summary,
+    decoded_split,
+    doubts,
+    evaluate,
+    split_plots,
+    with_inputs,
 )
 from app.specs import ExperimentSpec, training_problems
 
@@ -346,83 +346,6 @@ def train_network(
     return net, result
 
 
-def decision_threshold(pipeline: FittedPipeline) -> float | None:
-    """The binary threshold the pipeline decides at; None for other tasks."""
-    return getattr(pipeline.label_codec, "threshold", None) if pipeline.task == "binary" else None
-
-
-def evaluate(
-    pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray, minority_class: Any = None
-) -> tuple[dict[str, float | None], dict[str, Any]]:
-    codec = pipeline.label_codec
-    if pipeline.task == "regression":
-        return regression_evaluation(codec.decode(target), codec.decode(outputs))
-    return classification_evaluation(
-        _class_indices(target), codec.probabilities(outputs), codec.classes,  # type: ignore[arg-type]
-        threshold=decision_threshold(pipeline), minority_class=minority_class,
-    )
-
-
-def _class_indices(target: np.ndarray) -> np.ndarray:
-    return np.asarray(target).reshape(len(target), -1)[:, 0].astype(np.int64)
-
-
-def with_inputs(decoded: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
-    """The input columns after "row": a column named like one of ours gets " (input)"."""
-    taken = set(decoded.columns)
-    renamed = inputs.rename(columns={name: f"{name} (input)" for name in inputs.columns if name in taken})
-    renamed = renamed.reset_index(drop=True)
-    return pd.concat([decoded[["row"]], renamed, decoded.drop(columns="row")], axis=1)
-
-
-def _actual(pipeline: FittedPipeline, labels: pd.Series) -> np.ndarray:
-    """The labels as the predictions spell them (class 1, not 1.0), shape (n,)."""
-    if pipeline.task == "regression":
-        return labels.to_numpy(dtype=np.float64)
-    indices = pipeline.label_codec.indices(labels)  # type: ignore[attr-defined]
-    return np.array(pipeline.label_codec.classes, dtype=object)[indices]
-
-
-@dataclass(frozen=True)
-class _Decoded:
-    """One split's labels and predictions as the baselines, warnings and plots read them:
-    classification class indices (n,) and probabilities (n, k); regression values in units."""
-
-    actual: np.ndarray
-    predicted: np.ndarray
-    probabilities: np.ndarray | None
-
-
-def _decoded(pipeline: FittedPipeline, target: np.ndarray, outputs: np.ndarray, labels: pd.Series) -> _Decoded:
-    codec = pipeline.label_codec
-    if pipeline.task == "regression":  # the labels as given, not round-tripped through float32
-        return _Decoded(_actual(pipeline, labels), codec.decode(outputs), None)
-    probabilities = codec.probabilities(outputs)
-    assert probabilities is not None
-    return _Decoded(_class_indices(target), predicted_at(probabilities, decision_threshold(pipeline)), probabilities)
-
-
-def decision_summary(
-    pipeline: FittedPipeline, choice: ThresholdChoice, splits: Mapping[str, _Decoded]
-) -> dict[str, Any]:
-    """The threshold, how it was chosen, and per split the rows predicted positive at
-    every threshold of the grid (decisions.threshold_counts)."""
-    negative, positive = pipeline.label_codec.classes
-    return json_safe({
-        "threshold": decision_threshold(pipeline), "chosen": choice.threshold, "metric": choice.metric,
-        "score": choice.score, "reason": choice.reason, "positive": positive, "negative": negative,
-        "grid": THRESHOLD_GRID,
-        "splits": {name: threshold_counts(split.actual, split.probabilities[:, 1])  # type: ignore[index]
-                   for name, split in splits.items()},
-    })
-
-
-def _plots(pipeline: FittedPipeline, split: _Decoded) -> dict[str, Any]:
-    if split.probabilities is None:
-        return regression_plots(split.actual, split.predicted)
-    return classification_plots(split.actual, split.probabilities, pipeline.label_codec.classes)
-
-
 def run_experiment(
     frame: pd.DataFrame,
     spec: ExperimentSpec,
@@ -449,11 +372,11 @@ def run_experiment(
     if pipeline.task == "binary":  # decide where "positive" starts before anything is scored
         validation_outputs = net.predict(prepared.X["validation"])
         positive = pipeline.label_codec.probabilities(validation_outputs)[:, 1]  # type: ignore[index]
-        choice = choose_threshold(_class_indices(prepared.y["validation"]), positive)
+        choice = choose_threshold(class_indices(prepared.y["validation"]), positive)
         pipeline.label_codec.threshold = choice.threshold  # type: ignore[attr-defined]
     minority = None
     if pipeline.task != "regression":
-        shares = class_shares(_class_indices(prepared.y["train"]), len(pipeline.label_codec.classes))
+        shares = class_shares(class_indices(prepared.y["train"]), len(pipeline.label_codec.classes))
         minority = pipeline.label_codec.classes[int(np.argmin(shares))]
     features = pipeline.features
     metrics, details, parts, plots, decoded_splits = {}, {}, [], {}, {}
@@ -462,8 +385,8 @@ def run_experiment(
         outputs = net.predict(prepared.X[name])
         metrics[name], details[name] = evaluate(pipeline, prepared.y[name], outputs, minority)
         labels = frame[spec.label].iloc[prepared.rows[name]]
-        split = decoded_splits[name] = _decoded(pipeline, prepared.y[name], outputs, labels)
-        plots[name] = _plots(pipeline, split)
+        split = decoded_splits[name] = decoded_split(pipeline, prepared.y[name], outputs, labels)
+        plots[name] = split_plots(pipeline, split)
         inputs = frame[features].iloc[prepared.rows[name]]
         largest_errors[name] = error_entries(
             pipeline.task, prepared.rows[name], split.actual, split.predicted, split.probabilities,
@@ -472,7 +395,7 @@ def run_experiment(
         if split.probabilities is not None:
             evaluation[f"{name}_y"], evaluation[f"{name}_probabilities"] = split.actual, split.probabilities
         decoded = pipeline.decode(outputs)
-        decoded.insert(0, "actual", _actual(pipeline, labels))
+        decoded.insert(0, "actual", actual_labels(pipeline, labels))
         decoded.insert(0, "split", name)
         decoded.insert(0, "row", prepared.rows[name])
         parts.append(with_inputs(decoded, inputs))
@@ -501,7 +424,7 @@ def run_experiment(
     run_warnings = find_warnings(
         pipeline.task, metrics, test.actual, test.predicted, result.history, result.stop_reason,
         pipeline.label_codec.classes,
-    ) + _doubts(pipeline, baseline["metric"], decoded_splits, prepared.rows, spec.split.seed)
+    ) + doubts(pipeline, baseline["metric"], decoded_splits, prepared.rows, spec.split.seed)
     return ExperimentOutcome(
         network=net,
         pipeline=pipeline,
@@ -520,25 +443,3 @@ def run_experiment(
         evaluation=evaluation,
     )
 
-
-def _doubts(
-    pipeline: FittedPipeline, metric: str, splits: Mapping[str, _Decoded], rows: Mapping[str, np.ndarray], seed: int
-) -> list[dict[str, str]]:
-    """doubts.py's warnings on the held-out splits; rows numbered from 1."""
-
-    def data(name: str) -> SplitData:
-        split = splits[name]
-        return split.actual, (split.predicted if split.probabilities is None else None), split.probabilities
-
-    test = splits["test"]
-    found = [split_disagreement_warning(pipeline.task, metric, data("validation"), data("test"),
-                                        decision_threshold(pipeline), seed)]
-    if pipeline.task == "regression":
-        found.append(dominant_rows_warning(pipeline.task, rows["test"] + 1, test.actual, test.predicted, None))
-        train = splits["train"].actual
-        if train.size:
-            found.append(outlier_prediction_warning(
-                (float(np.nanmin(train)), float(np.nanmax(train))),
-                {name: (rows[name] + 1, splits[name].predicted) for name in ("validation", "test")},
-            ))
-    return [warning for warning in found if warning is not None]

@@ -15,17 +15,16 @@ from typing import Any
 from app.data.numbers import finite
 from app.db.datasets import dataset_path
 from app.db.experiments import (
-    ClaimLost,
     EpochRow,
     experiment_dir,
     finish_experiment,
     get_experiment,
-    holds_claim,
     is_cancel_requested,
     record_epoch,
     record_inspection,
     set_task,
 )
+from app.db.leases import ClaimLost, holds_claim
 from app.db.models import Dataset, ExperimentStatus, PauseControl
 from app.db.pausing import mark_paused, pause_control
 from app.engine import EpochReport, Network

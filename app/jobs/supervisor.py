@@ -14,12 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.experiments import (
-    interrupt_expired_leases,
-    interrupt_instance_runs,
-    interrupt_worker_runs,
-    running_instances,
-)
+from app.db.leases import interrupt_expired_leases, interrupt_instance_runs, interrupt_worker_runs, running_instances
 from app.jobs.instances import local_instance_alive
 from app.jobs.pool import Executor, LocalProcessPool
 

@@ -13,12 +13,7 @@ import threading
 from multiprocessing.connection import Connection
 
 from app.config import Settings
-from app.db.experiments import (
-    ClaimLost,
-    claim_next_experiment,
-    new_claim_token,
-    renew_lease,
-)
+from app.db.leases import ClaimLost, claim_next_experiment, new_claim_token, renew_lease
 from app.db.session import make_engine, make_session_factory
 from app.jobs import threads
 from app.jobs.context import HEARTBEAT_SECONDS, LEASE_SECONDS, WorkerContext, fit_blas_threads

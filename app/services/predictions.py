@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from app.data.encoders import EncodingError
+from app.data.encoder_base import EncodingError
 from app.data.spreadsheet import spreadsheet_safe
 from app.jobs.predictions import TrainedModel, predict_new_rows
 from app.services.errors import ServiceError

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.data.splits import MIN_ROWS_PER_CLASS
 from app.db.models import Dataset
 from app.jobs.budget import budget_problem
-from app.jobs.sweeps import data_shape
+from app.jobs.sweep_estimates import data_shape
 from app.jobs.training_advice import profile_problems
 from app.specs import ExperimentSpec, validate_against_columns
 

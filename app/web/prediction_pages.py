@@ -8,7 +8,7 @@ from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.data.encoders import EncodingError
+from app.data.encoder_base import EncodingError
 from app.db.models import Experiment
 from app.jobs.predictions import TrainedModel, feature_inputs, predict_one
 from app.services.errors import ServiceError

@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 from app.db.experiments import get_experiment, list_experiments
 from app.db.models import Dataset, Sweep
 from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
-from app.jobs.sweeps import SPACE_KEYS, SPACE_LABELS, SweepRequest, duration_text, show_value
+from app.jobs.sweep_estimates import duration_text
+from app.jobs.sweeps import SPACE_KEYS, SPACE_LABELS, SweepRequest, show_value
 from app.services import experiments
 from app.services.spec_checks import problems_with_spec
 from app.specs import ExperimentSpec, validation_messages

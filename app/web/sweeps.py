@@ -15,20 +15,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db.models import Dataset, Experiment, ExperimentStatus, Sweep
 from app.db.sweeps import SweepRunSpec, create_sweep, finished_runs, get_sweep, sweep_experiments
-from app.jobs.sweeps import (
-    SPACE_LABELS,
-    Estimate,
-    PastRun,
-    SweepRequest,
-    SweepRun,
-    config_label,
-    data_shape,
-    effects,
-    estimate,
-    headline,
-    leaderboard,
-    spec_for,
-)
+from app.jobs.sweep_estimates import Estimate, PastRun, data_shape, estimate
+from app.jobs.sweeps import SPACE_LABELS, SweepRequest, SweepRun, config_label, effects, headline, leaderboard, spec_for
 from app.services.spec_checks import over_budget, problems_with_spec
 from app.specs import ExperimentSpec
 

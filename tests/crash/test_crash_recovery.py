@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db.experiments import WORKER_DIED_REASON
+from app.db.leases import WORKER_DIED_REASON
 from bench.crash_cases import CASES, CaseResult
 
 pytestmark = [

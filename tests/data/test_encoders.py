@@ -10,14 +10,8 @@ import pytest
 from sklearn import preprocessing as skp
 from sklearn.impute import MissingIndicator, SimpleImputer
 
-from app.data.encoders import (
-    ENCODER_NAMES,
-    EncodingError,
-    default_encoder,
-    encoded_width,
-    encoder_from_dict,
-    make_encoder,
-)
+from app.data.encoder_base import EncodingError
+from app.data.encoders import ENCODER_NAMES, default_encoder, encoded_width, encoder_from_dict, make_encoder
 from app.data.imputation import Imputer
 from app.data.table_encoding import ColumnEncoder, TableEncoder
 

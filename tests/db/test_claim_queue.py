@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.experiments import claim_next_experiment, create_experiment
+from app.db.experiments import create_experiment
+from app.db.leases import claim_next_experiment
 from app.db.migrations import upgrade_to_head
 from app.db.models import Dataset
 from app.db.session import make_engine, make_session_factory

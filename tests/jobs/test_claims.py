@@ -12,14 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import (
-    ClaimLost,
-    EpochRow,
-    claim_next_experiment,
-    get_experiment,
-    interrupt_worker_runs,
-    record_epoch,
-)
+from app.db.experiments import EpochRow, get_experiment, record_epoch
+from app.db.leases import ClaimLost, claim_next_experiment, interrupt_worker_runs
 from app.db.models import EpochMetric
 from app.db.session import make_engine, make_session_factory
 from app.jobs.worker import WorkerContext, run_next

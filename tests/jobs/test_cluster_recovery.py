@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db.cluster_runs import CLUSTER_WORKER_PREFIX
-from app.db.experiments import EpochRow, claim_next_experiment, record_epoch
+from app.db.experiments import EpochRow, record_epoch
+from app.db.leases import claim_next_experiment
 from app.db.models import Experiment
 from app.db.session import make_engine, make_session_factory
 from app.jobs.instances import instances_dir

@@ -13,7 +13,7 @@ import onnx
 import pandas as pd
 import pytest
 
-from app.data.encoders import as_numbers
+from app.data.encoder_base import as_numbers
 from app.jobs.artifacts import save_outcome
 from app.jobs.model_export import _arrays, _saved_model, build_model_onnx, build_model_zip
 from app.jobs.onnx_export import OPSETS, OnnxExportError, build_onnx

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import WORKER_DIED_REASON, claim_next_experiment, get_experiment
+from app.db.experiments import get_experiment
+from app.db.leases import WORKER_DIED_REASON, claim_next_experiment
 from app.db.session import make_engine, make_session_factory
 from app.jobs.instances import InstanceLock, instances_dir, local_instance_alive
 from app.jobs.supervisor import sweep_dead_runs

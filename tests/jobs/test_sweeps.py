@@ -7,18 +7,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from app.jobs.sweep_estimates import DataShape, PastRun, data_shape, duration_text, epoch_seconds, estimate
 from app.jobs.sweeps import (
     MAX_SPACE_VALUES,
     MAX_SWEEP_EXPERIMENTS,
-    DataShape,
-    PastRun,
     SweepRequest,
     SweepRun,
-    data_shape,
-    duration_text,
     effects,
-    epoch_seconds,
-    estimate,
     leaderboard,
     spec_for,
 )

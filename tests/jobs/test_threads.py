@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import claim_next_experiment
+from app.db.leases import claim_next_experiment
 from app.jobs import runner, threads, worker
 from app.jobs.threads import blas_threads_for_job, current_blas_threads
 from app.jobs.worker import WORKER_NICENESS, WorkerContext, fit_blas_threads, run_next

@@ -13,12 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.experiments import (
-    claim_next_experiment,
-    get_experiment,
-    interrupt_expired_leases,
-    renew_lease,
-)
+from app.db.experiments import get_experiment
+from app.db.leases import claim_next_experiment, interrupt_expired_leases, renew_lease
 from app.db.models import utc_now
 from app.db.session import make_engine, make_session_factory
 from app.jobs.worker import WorkerContext, run_next

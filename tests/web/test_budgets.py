@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.jobs.budget import training_cost
-from app.jobs.sweeps import DataShape
+from app.jobs.sweep_estimates import DataShape
 from app.main import create_app
 from app.specs import ExperimentSpec
 
