@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     invite_hours: float = Field(default=72, gt=0, description="How long an admin's invite link stays valid, in hours.")
 
     @property
+    def running_limit_per_owner(self) -> int | None:
+        """Fair share applies with accounts only: a single-user server runs its queue in order."""
+        return self.max_running_per_user if self.auth == "password" else None
+
+    @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 

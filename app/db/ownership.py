@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, with_loader_criteria
 
 from app.db.models import AuditEvent, Dataset, Experiment, Sweep, UserRole
@@ -39,6 +39,7 @@ class Principal:
     user_id: int
     username: str
     role: str
+    quota_bytes: int | None = None  # most bytes of datasets the account may store (None: no quota)
 
     @property
     def is_admin(self) -> bool:
@@ -48,12 +49,22 @@ class Principal:
 current_principal: ContextVar[Principal | None] = ContextVar("layerlab_principal", default=None)
 
 
-class NotOwnerError(Exception):
-    """A change to a row the principal can read but does not own (a shared dataset)."""
+class AccessError(Exception):
+    """A write the principal may not make: a sentence and its HTTP status; nothing was written."""
+
+    status_code = 403
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class NotOwnerError(AccessError):
+    """A change to a row the principal can read but does not own (a shared dataset)."""
+
+
+class OverQuotaError(AccessError):
+    status_code = 413
 
 
 @contextmanager
@@ -108,6 +119,26 @@ def _refusal(row: Dataset | Sweep | Experiment) -> str:
     return f"Only the owner of {NOUNS[type(row)]} {row.id} may change or delete it; it is shared read-only."
 
 
+def _check_quota(session: Session, principal: Principal) -> None:
+    """New datasets must fit in the account's quota (checked before the upload's file moves into place)."""
+    added = sum(row.size_bytes for row in session.new if isinstance(row, Dataset))
+    if not added or principal.quota_bytes is None:
+        return
+    with session.no_autoflush:
+        stored = session.scalar(
+            select(func.coalesce(func.sum(Dataset.size_bytes), 0)).where(Dataset.owner_id == principal.user_id)
+        )
+    if int(stored or 0) + added > principal.quota_bytes:
+        raise OverQuotaError(
+            f"This dataset ({_mb(added)}) does not fit in your storage quota: your datasets use {_mb(stored or 0)} "
+            f"of {_mb(principal.quota_bytes)}. Delete a dataset you no longer need, or ask an admin."
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 @event.listens_for(Session, "before_flush")
 def _owners_write(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     principal = current_principal.get()
@@ -116,6 +147,7 @@ def _owners_write(session: Session, _flush: UOWTransaction, _instances: Any) -> 
     for row in session.new:
         if isinstance(row, OWNED) and row.owner_id is None:
             row.owner_id = principal.user_id
+    _check_quota(session, principal)
     if not principal.is_admin:
         for row in (*session.dirty, *session.deleted):
             if isinstance(row, OWNED) and row.owner_id != principal.user_id:

@@ -51,8 +51,10 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def principal_of(user: User) -> Principal:
-    return Principal(user_id=user.id, username=user.username, role=user.role)
+def principal_of(user: User, settings: Settings | None = None) -> Principal:
+    quota = settings.quota_mb if settings else None
+    return Principal(user_id=user.id, username=user.username, role=user.role,
+                     quota_bytes=int(quota * 1024 * 1024) if quota is not None else None)
 
 
 def check_password(password: str) -> None:
@@ -161,7 +163,9 @@ def sign_out(session: Session, principal: Principal, token: str | None, address:
     session.commit()
 
 
-def principal_for(session: Session, *, cookie: str | None, bearer: str | None) -> Principal | None:
+def principal_for(
+    session: Session, settings: Settings, *, cookie: str | None, bearer: str | None
+) -> Principal | None:
     """The account a request's session cookie or bearer token stands for, or None."""
     if bearer:
         digest = hash_token(bearer)
@@ -173,14 +177,14 @@ def principal_for(session: Session, *, cookie: str | None, bearer: str | None) -
             token.last_used_at = now
             session.commit()
         user = store.get_user(session=session, user_id=token.user_id)
-        return principal_of(user) if user else None
+        return principal_of(user, settings) if user else None
     if cookie:
         digest = hash_token(cookie)
         login = store.live_login_session(session=session, token_hash=digest)
         if login is None or not hmac.compare_digest(login.token_hash, digest):
             return None
         user = store.get_user(session=session, user_id=login.user_id)
-        return principal_of(user) if user else None
+        return principal_of(user, settings) if user else None
     return None
 
 

@@ -6,16 +6,16 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.ownership import NotOwnerError
+from app.db.ownership import AccessError
 from app.services.accounts import ensure_first_admin
 from app.services.login_limits import LoginLimiter
 from app.web import account_pages, api_accounts
-from app.web.auth import AuthMiddleware, not_owner_error
+from app.web.auth import AuthMiddleware, access_error
 
 
 def install_accounts(app: FastAPI, settings: Settings) -> None:
     """Without accounts nothing changes: no middleware, no account routes."""
-    app.add_exception_handler(NotOwnerError, not_owner_error)  # type: ignore[arg-type]
+    app.add_exception_handler(AccessError, access_error)  # type: ignore[arg-type]
     if settings.auth != "password":
         return
     app.state.login_limiter = LoginLimiter()

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
-from app.db.ownership import NotOwnerError, Principal, current_principal
+from app.db.ownership import AccessError, Principal, current_principal
 from app.services.accounts import principal_for
 
 SESSION_COOKIE = "layerlab_session"
@@ -45,7 +45,7 @@ def _resolve(request: Request) -> Principal | None:
     if not cookie and not bearer:
         return None
     with request.app.state.session_factory() as session:
-        return principal_for(session, cookie=cookie, bearer=bearer)
+        return principal_for(session, request.app.state.settings, cookie=cookie, bearer=bearer)
 
 
 def login_redirect_target(path: str, query: str) -> str:
@@ -120,8 +120,14 @@ def clear_session_cookie(response: Response, request: Request) -> None:
                            secure=request.url.scheme == "https")
 
 
-async def not_owner_error(request: Request, exc: NotOwnerError) -> Response:
-    if "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/"):
-        return request.app.state.templates.TemplateResponse(
-            request, "error.html", {"detail": exc.detail, "status_code": 403}, status_code=403)
-    return JSONResponse({"detail": exc.detail}, status_code=403)
+async def access_error(request: Request, exc: AccessError) -> Response:
+    """A refused write: the sentence as JSON, in the error page, or as a fragment for htmx."""
+    templates, status = request.app.state.templates, exc.status_code
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": exc.detail}, status_code=status)
+    if request.headers.get("hx-request") == "true":
+        return templates.TemplateResponse(request, "_access_error.html", {"detail": exc.detail}, status_code=status)
+    if "text/html" in request.headers.get("accept", ""):
+        return templates.TemplateResponse(request, "error.html", {"detail": exc.detail, "status_code": status},
+                                          status_code=status)
+    return JSONResponse({"detail": exc.detail}, status_code=status)

@@ -53,9 +53,11 @@ def queue(client: TestClient, dataset_id: int, epochs: int = 2) -> int:
 
 
 @contextmanager
-def password_server(settings: Settings, members: tuple[str, ...] = ("ana", "ben")) -> Iterator[Server]:
+def password_server(
+    settings: Settings, members: tuple[str, ...] = ("ana", "ben"), **overrides: object
+) -> Iterator[Server]:
     """One app; a client per account (the admin and each member), all signed in."""
-    app = create_app(password_settings(settings))
+    app = create_app(password_settings(settings, **overrides))
     with TestClient(app) as anonymous:
         clients = {ADMIN: sign_in(TestClient(app), ADMIN, ADMIN_PASSWORD)}
         for member in members:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from app.main import create_app
 from tests.web.accounts_helpers import (
     ADMIN,
     ADMIN_PASSWORD,
+    CSV,
     PASSWORD,
     password_server,
     queue,
@@ -196,3 +199,19 @@ def test_deletes_are_audited(settings: Settings) -> None:
     assert ("ana", "delete", f"dataset {dataset_id}") in events
 
 
+
+
+def test_uploads_stop_at_the_storage_quota_leaving_nothing_behind(settings: Settings) -> None:
+    size = len(CSV.encode())
+    with password_server(settings, quota_mb=1.5 * size / 1024 / 1024) as server:
+        ana, ben = server["ana"], server["ben"]
+        upload(ana)
+        files = sorted(path.name for path in settings.datasets_dir.iterdir())
+        response = ana.post("/api/datasets", files={"file": ("more.csv", io.BytesIO(CSV.encode()), "text/csv")})
+        assert response.status_code == 413 and "storage quota" in response.json()["detail"]
+        assert len(ana.get("/api/datasets").json()) == 1
+        assert sorted(path.name for path in settings.datasets_dir.iterdir()) == files
+        response = ana.post("/datasets/upload", files={"file": ("more.csv", io.BytesIO(CSV.encode()), "text/csv")},
+                            headers={"hx-request": "true"})
+        assert response.status_code == 413 and 'role="alert"' in response.text and "quota" in response.text
+        upload(ben)  # the quota is per account
