@@ -23,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# An open experiment page holds a live stream that only ends with its run; on Ctrl-C the
+# server gives open requests this long, then closes them (browsers reconnect) and stops.
+SHUTDOWN_GRACE_SECONDS = 3
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     overrides = {
@@ -35,7 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     if refusal:
         sys.exit(refusal)
     print(f"LayerLab at http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -109,10 +110,11 @@ class LiveServer:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # cache bytecode: faster starts
         env |= {"LAYERLAB_WORKERS": str(workers)}
         command = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--data-dir", str(data_dir)]
-        self.process = subprocess.Popen(
-            command, env=env, cwd=PROJECT_ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+        with self.log_path.open("wb") as log:  # the child keeps its own handle
+            self.process = subprocess.Popen(
+                command, env=env, cwd=PROJECT_ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+            )
         self.pid = self.process.pid
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
 
@@ -138,6 +140,14 @@ class LiveServer:
         with suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGKILL)
         self.process.wait()
+
+    def signal_group(self, signum: int) -> None:
+        """What a terminal's Ctrl-C (SIGINT) or `timeout` (SIGTERM) does: signal every process of the group."""
+        os.killpg(self.pid, signum)
+        self.process.wait(SETTLE_SECONDS)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
         """Graceful stop (SIGTERM); the group is killed if that does not end it."""
@@ -230,6 +240,15 @@ def _gone(pids: list[int]) -> list[int]:
     return [pid for pid in pids if _process_state(pid) is not None]
 
 
+def _training_with_one_queued(server: LiveServer) -> tuple[int, int, int]:
+    """The dataset, a long run that is training and a short run queued behind it."""
+    dataset = server.dataset()
+    running = server.experiment(dataset, 10_000)
+    queued = server.experiment(dataset, 3)
+    server.training(running)
+    return dataset, running, queued
+
+
 def worker_kill(data_dir: Path) -> CaseResult:
     """kill -9 of the only worker: its run ends with the reason, a new worker takes the queue."""
     result = CaseResult("worker kill -9")
@@ -276,10 +295,7 @@ def server_kill_group(data_dir: Path) -> CaseResult:
     result = CaseResult("server kill -9 (process group)")
     with servers(data_dir) as start:
         server = start(1)
-        dataset = server.dataset()
-        running = server.experiment(dataset, 10_000)
-        queued = server.experiment(dataset, 3)
-        server.training(running)
+        _, running, queued = _training_with_one_queued(server)
         server.kill_group()
         restarted = start(1)
         result.final_status, result.seconds_running_after = restarted.seconds_until_not_running(
@@ -296,10 +312,7 @@ def restart_within_lease(data_dir: Path) -> CaseResult:
     result = CaseResult("restart within the lease (no workers)")
     with servers(data_dir) as start:
         server = start(1)
-        dataset = server.dataset()
-        running = server.experiment(dataset, 10_000)
-        queued = server.experiment(dataset, 3)
-        server.training(running)
+        _, running, queued = _training_with_one_queued(server)
         server.kill_group()
         _extend_lease(data_dir, running, hours=1)
         without_workers = start(0)
@@ -338,10 +351,51 @@ def delete_while_running(data_dir: Path) -> CaseResult:
     return result
 
 
+@contextmanager
+def _watching(server: LiveServer, experiment_id: int) -> Iterator[None]:
+    """Hold the experiment's live stream open, as a browser tab on its page does."""
+    opened = threading.Event()
+
+    def watch() -> None:
+        with suppress(httpx.HTTPError), server.client.stream("GET", f"/api/experiments/{experiment_id}/events") as r:
+            for _ in r.iter_lines():
+                opened.set()
+        opened.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    opened.wait(START_SECONDS)
+    yield
+    watcher.join(SETTLE_SECONDS)
+
+
+def group_signal(data_dir: Path, signum: int) -> CaseResult:
+    """Ctrl-C or `timeout` signals the whole group: the server stops its workers itself, so the
+    log holds no "stopped unexpectedly", no worker outlives it, and the run ends `interrupted`."""
+    result = CaseResult(f"{signal.Signals(signum).name} to the process group")
+    with servers(data_dir) as start:
+        server = start(1)
+        _, running, queued = _training_with_one_queued(server)
+        workers = server.workers()
+        with _watching(server, running):  # an open page keeps the server's shutdown waiting on it
+            server.signal_group(signum)
+        result.notes = [line for line in server.log().splitlines() if "unexpectedly" in line]
+        result.stray_processes = _gone(workers)
+        restarted = start(1)
+        result.final_status, result.seconds_running_after = restarted.seconds_until_not_running(
+            running, time.monotonic()
+        )
+        result.next_completed = restarted.completes(queued)
+    result.integrity = integrity(data_dir)
+    return result
+
+
 CASES: dict[str, Callable[[Path], CaseResult]] = {
     "worker_kill": worker_kill,
     "server_kill_alone": server_kill_alone,
     "server_kill_group": server_kill_group,
     "restart_within_lease": restart_within_lease,
     "delete_while_running": delete_while_running,
+    "group_sigint": lambda data_dir: group_signal(data_dir, signal.SIGINT),
+    "group_sigterm": lambda data_dir: group_signal(data_dir, signal.SIGTERM),
 }

@@ -7,6 +7,7 @@ the cores no other job is using.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -97,8 +98,17 @@ def lower_priority() -> None:
         logger.warning("Could not lower the worker's CPU priority")
 
 
+def leave_the_server_group() -> None:
+    """Ctrl-C in a terminal, or `timeout`, signals the server's whole process group; a worker
+    killed by it looks like a crash to the supervisor before the server stops its pool. In a
+    group of its own the worker hears only its server (the stop pipe; SIGKILL if it dies)."""
+    with contextlib.suppress(AttributeError, OSError):  # no process groups on this platform
+        os.setpgid(0, 0)
+
+
 def worker_main(settings_json: str, worker_id: str, stop_pipe: Connection, instance_id: str, parent_pid: int) -> None:
     """Entry point of a worker process: it stops when the server asks through `stop_pipe`, or is gone."""
+    leave_the_server_group()
     die_with_parent()
     stop = watch_parent(parent_pid, stop_pipe)
     lower_priority()

@@ -51,3 +51,10 @@ def test_deleting_a_running_experiment_cancels_it_and_the_queue_moves_on(tmp_pat
     result = run("delete_while_running", tmp_path)
     assert result.final_status == "deleted"
     assert result.notes == []
+
+
+@pytest.mark.parametrize("case", ["group_sigint", "group_sigterm"])
+def test_ctrl_c_or_timeout_on_the_group_stops_the_workers_without_alarm(case: str, tmp_path: Path) -> None:
+    result = run(case, tmp_path)
+    assert result.notes == [], "the server logged a worker death during a clean stop"
+    assert result.final_status == "interrupted"

@@ -59,6 +59,14 @@ class TrainingThread:
         self.context.stopping.set()
         self.thread.join(DEADLINE_SECONDS)
 
+    def trained_two_epochs(self, client: TestClient, experiment_id: int) -> None:
+        wait_for(lambda: client.get(f"/api/experiments/{experiment_id}").json()["epochs_done"] >= 2, "training")
+
+    def assert_stops(self, failure: str) -> None:
+        """The run ends by itself (it lost its claim), without the worker being asked to stop."""
+        self.thread.join(DEADLINE_SECONDS)
+        assert not self.thread.is_alive(), failure
+
 
 def long_experiment(client: TestClient, dataset_id: int) -> int:
     return new_experiment(client, dataset_id, epochs=10_000, early_stopping_patience=None)
@@ -85,13 +93,12 @@ def test_a_restarted_run_gets_no_epochs_from_its_old_worker(
 ) -> None:
     experiment_id = long_experiment(client, new_dataset(client))
     with TrainingThread(settings, sessions) as old:
-        wait_for(lambda: client.get(f"/api/experiments/{experiment_id}").json()["epochs_done"] >= 2, "training")
+        old.trained_two_epochs(client, experiment_id)
         with sessions() as session:  # the supervisor gave the worker up as dead, but it still runs
             interrupt_worker_runs(session=session, worker_id="w-old")
         assert client.get(f"/api/experiments/{experiment_id}").json()["status"] == "interrupted"
         assert client.post(f"/api/experiments/{experiment_id}/restart").status_code == 202
-        old.thread.join(DEADLINE_SECONDS)
-        assert not old.thread.is_alive(), "the old run kept training after it lost its claim"
+        old.assert_stops("the old run kept training after it lost its claim")
     body = client.get(f"/api/experiments/{experiment_id}").json()
     assert body["status"] == "queued" and body["epochs_done"] == 0
     assert epoch_rows(sessions, experiment_id) == 0
@@ -103,10 +110,9 @@ def test_deleting_a_running_experiment_cancels_it_first(
     dataset_id = new_dataset(client)
     experiment_id = long_experiment(client, dataset_id)
     with TrainingThread(settings, sessions) as old:
-        wait_for(lambda: client.get(f"/api/experiments/{experiment_id}").json()["epochs_done"] >= 2, "training")
+        old.trained_two_epochs(client, experiment_id)
         assert client.delete(f"/api/experiments/{experiment_id}").status_code == 204
-        old.thread.join(DEADLINE_SECONDS)
-        assert not old.thread.is_alive(), "the deleted run kept training"
+        old.assert_stops("the deleted run kept training")
     assert client.get(f"/api/experiments/{experiment_id}").status_code == 404
     assert epoch_rows(sessions, experiment_id) == 0
     assert not (settings.experiments_dir / str(experiment_id)).exists()
@@ -123,10 +129,9 @@ def test_deleting_a_dataset_cancels_its_running_experiment(
     dataset_id = new_dataset(client)
     experiment_id = long_experiment(client, dataset_id)
     with TrainingThread(settings, sessions) as old:
-        wait_for(lambda: client.get(f"/api/experiments/{experiment_id}").json()["epochs_done"] >= 2, "training")
+        old.trained_two_epochs(client, experiment_id)
         assert client.delete(f"/api/datasets/{dataset_id}").status_code == 204
-        old.thread.join(DEADLINE_SECONDS)
-        assert not old.thread.is_alive(), "the run kept training on a deleted dataset"
+        old.assert_stops("the run kept training on a deleted dataset")
     with sessions() as session:
         assert get_experiment(session=session, experiment_id=experiment_id) is None
     assert epoch_rows(sessions, experiment_id) == 0
