@@ -134,7 +134,10 @@ def recent_audit(*, session: Session, limit: int = 200) -> Sequence[AuditEvent]:
     return session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).all()
 
 
-def stored_bytes(*, session: Session, user_id: int) -> int:
-    """The size of the datasets the user owns."""
-    total = session.scalar(select(func.sum(Dataset.size_bytes)).where(Dataset.owner_id == user_id))
-    return int(total or 0)
+def stored_bytes_by_owner(*, session: Session) -> dict[int, int]:
+    """The size of the datasets each account owns."""
+    rows = session.execute(
+        select(Dataset.owner_id, func.sum(Dataset.size_bytes)).where(Dataset.owner_id.is_not(None))
+        .group_by(Dataset.owner_id)
+    ).all()
+    return {int(owner): int(total or 0) for owner, total in rows}

@@ -163,6 +163,13 @@ def sign_out(session: Session, principal: Principal, token: str | None, address:
     session.commit()
 
 
+def sign_out_everywhere(session: Session, principal: Principal, address: str | None) -> None:
+    """End every sign-in of the account (a lost laptop, a shared computer)."""
+    store.revoke_login_sessions(session=session, user_id=principal.user_id)
+    store.record_audit(session=session, actor=principal.username, action="logout.all", detail="", address=address)
+    session.commit()
+
+
 def principal_for(
     session: Session, settings: Settings, *, cookie: str | None, bearer: str | None
 ) -> Principal | None:
@@ -205,6 +212,11 @@ def create_user(session: Session, actor: Principal, username: str, password: str
 
 def users(session: Session) -> Sequence[User]:
     return store.list_users(session=session)
+
+
+def storage_by_user(session: Session) -> dict[int, int]:
+    """Bytes of datasets each account owns (the admin page shows them beside the quota)."""
+    return store.stored_bytes_by_owner(session=session)
 
 
 def user_or_404(session: Session, user_id: int) -> User:

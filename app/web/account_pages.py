@@ -66,6 +66,14 @@ def logout(request: Request, principal: PrincipalDep, session: SessionDep) -> Re
     return response
 
 
+@router.post("/logout/everywhere")
+def logout_everywhere(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    accounts.sign_out_everywhere(session, principal, client_address(request))
+    response = go_to(request, "/login")
+    clear_session_cookie(response, request)
+    return response
+
+
 def _account(request: Request, session: SessionDep, principal: PrincipalDep, status_code: int = 200,
              **context: object) -> HTMLResponse:
     tokens = accounts.tokens_of(session, principal)
@@ -114,7 +122,8 @@ def share_dataset(
 def _admin(request: Request, session: SessionDep, status_code: int = 200, **context: object) -> HTMLResponse:
     return render(
         request, "admin.html", status_code=status_code, section="admin", users=accounts.users(session),
-        invites=accounts.invites(session), events=accounts.audit_events(session), roles=UserRole.ALL, **context,
+        invites=accounts.invites(session), events=accounts.audit_events(session), roles=UserRole.ALL,
+        storage=accounts.storage_by_user(session), quota_mb=request.app.state.settings.quota_mb, **context,
     )
 
 

@@ -58,7 +58,7 @@ class AuthMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):  # files: no database lookup
             await self.app(scope, receive, send)
             return
         request = Request(scope)

@@ -59,7 +59,7 @@ def test_sign_in_train_sign_out_and_stay_private(
     screenshot(page, "accounts-experiment")
 
     page.get_by_role("link", name="Signed in as ana").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(experiment_url)
     expect(page).to_have_url(re.compile(r"/login\?next=/experiments/\d+$"))

@@ -11,7 +11,8 @@ from sqlalchemy import update
 from app.config import Settings
 from app.db.models import Invite, utc_now
 from app.db.session import make_engine, make_session_factory
-from tests.web.accounts_helpers import ADMIN, ADMIN_PASSWORD, PASSWORD, password_server, sign_in, upload
+from app.web.templating import filesize
+from tests.web.accounts_helpers import ADMIN, ADMIN_PASSWORD, CSV, PASSWORD, password_server, sign_in, upload
 
 
 def test_the_sign_in_form_signs_in_and_goes_where_the_person_was_going(settings: Settings) -> None:
@@ -80,6 +81,7 @@ def test_admins_manage_users_and_read_the_audit_log(settings: Settings) -> None:
         dataset_id = upload(ana)
         ana.put(f"/api/datasets/{dataset_id}/shared", json={"shared": True})
         log = admin.get("/admin").text
+        assert "<td>carl</td>" in log and f'<td class="num">{filesize(len(CSV.encode()))}</td>' in log
         for action in ("login", "user.create", "user.password", "user.role", "share"):
             assert f"<td>{action}</td>" in log
 
@@ -107,3 +109,12 @@ def test_invite_links_create_an_account_once_and_expire(settings: Settings) -> N
         engine.dispose()
         expired = stranger.post(old.group(1), data={"username": "eve", "password": PASSWORD})
         assert expired.status_code == 404 and "expired" in expired.text
+
+
+def test_signing_out_everywhere_ends_every_session(settings: Settings) -> None:
+    with password_server(settings, members=("ana",)) as server:
+        laptop = server["ana"]
+        phone = sign_in(TestClient(laptop.app), "ana", PASSWORD)
+        assert phone.post("/logout/everywhere", follow_redirects=False).headers["location"] == "/login"
+        assert laptop.get("/api/datasets").status_code == 401
+        assert phone.get("/api/datasets").status_code == 401

@@ -36,7 +36,7 @@ VALID: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/sweeps/{sweep_id}/reveal"): {"json": {"config": 1}},
     ("POST", "/experiments/{experiment_id}/continue"): {"data": {"epochs": "2"}},
 }
-SIGN_OUT = {("POST", "/logout"), ("DELETE", "/api/session")}
+SIGN_OUT = {("POST", "/logout"), ("POST", "/logout/everywhere"), ("DELETE", "/api/session")}
 
 
 @dataclass
