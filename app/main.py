@@ -19,6 +19,7 @@ from app.jobs.supervisor import Supervisor, sweep_dead_runs
 from app.web import (
     api_datasets,
     api_decisions,
+    api_docs,
     api_experiments,
     api_inspection,
     api_results,
@@ -35,6 +36,7 @@ from app.web import (
 )
 from app.web.accounts_app import install_accounts, prepare_accounts
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.contract.openapi import document_real_errors
 from app.web.errors import install_error_handlers
 from app.web.json_bodies import document_json_bodies
 from app.web.security import SecurityMiddleware
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="LayerLab",
         summary="Build, train and inspect neural networks on tabular data without code.",
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI loads from a CDN; our own /api page lists the routes
+        docs_url=None,  # FastAPI's Swagger UI page loads from a CDN; ours is /api/docs (web/api_docs.py)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
     document_json_bodies(app)
+    document_real_errors(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_datasets.router)
     app.include_router(api_experiments.router)
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_results.router)
     app.include_router(api_decisions.router)
     app.include_router(api_inspection.router)
+    app.include_router(api_docs.router)
     app.include_router(pages.router)
     app.include_router(builder.router)
     app.include_router(experiment_pages.router)

@@ -27,6 +27,8 @@
     const total = Number(live.dataset.epochsTotal);
     const start = Number(live.dataset.epochsStart || 0); // a continued experiment numbers on from here
     const regression = live.dataset.task === "regression";
+    // The statuses a run never leaves, as the server names them (ExperimentStatus.FINISHED).
+    const finishedStatuses = live.dataset.finishedStatuses.split(" ");
     // The marker shows the epoch whose weights are kept: the best one only when early
     // stopping restores it, the latest one otherwise; the finished run's own answer wins.
     const restores = live.dataset.restores !== "no";
@@ -72,8 +74,9 @@
 
     document.getElementById("status-feed").addEventListener("htmx:sseMessage", (event) => {
       const state = JSON.parse(event.detail.data);
-      if (state.best_epoch) best = state.best_epoch;
-      if (["completed", "failed", "cancelled", "interrupted"].includes(state.status)) {
+      // Without early stopping the marker follows the latest epoch: the run keeps its last weights.
+      if (state.best_epoch && restores) best = state.best_epoch;
+      if (finishedStatuses.includes(state.status)) {
         finished = true;
         text.textContent = `${state.status[0].toUpperCase()}${state.status.slice(1)} after ${state.epochs_done} of ${total} epochs`;
         if (state.status === "completed") bar.value = bar.max;

@@ -295,7 +295,7 @@
       if (!response.ok) { error.textContent = body.detail; return; }
       drawSurface(svg, body);
       const held = Object.entries(body.held_at).filter(([name]) => name !== body.x.feature && name !== body.y.feature)
-        .map(([name, value]) => `${name} = ${value === "" ? "(missing)" : value}`);
+        .map(([name, value]) => `${name} = ${value === "" ? "(missing)" : typeof value === "number" ? +value.toPrecision(4) : value}`);
       caption.textContent = (body.classes ? `Colour: the predicted class (${body.classes.join(", ")}); paler = less sure. ` : "Colour: the predicted value, dark = high. ") +
         (held.length ? `Others held at ${held.join(", ")}.` : "");
     }

@@ -28,6 +28,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.data.arrow_columns import arrow_text
+
+# What a column holds, as profiled and stored; the builder, the encoders and the JSON
+# contract name kinds from here.
+ColumnKind = Literal["constant", "boolean", "id", "integer", "numeric", "datetime", "text", "categorical"]
+COLUMN_KINDS: tuple[ColumnKind, ...] = get_args(ColumnKind)
 
 ID_MIN_ROWS = 20
 TEXT_MIN_DISTINCT_RATIO = 0.5
@@ -145,7 +151,7 @@ def _distinct_numbers(ordered: np.ndarray, missing: int) -> Distinct:
     return Distinct(values, counts, missing, True, whole=whole)
 
 
-def infer_kind(column: pd.Series, distinct: Distinct) -> str:
+def infer_kind(column: pd.Series, distinct: Distinct) -> ColumnKind:
     rows = len(column)
     if len(distinct.values) <= 1:
         return "constant"

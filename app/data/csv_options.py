@@ -51,6 +51,7 @@ class ReadOptions:
     # "csv", or the upload's own format ("xlsx": `sheet` names the sheet read; "parquet").
     file_format: str = "csv"
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)  # every sheet of the workbook, in its order
     # Which parser reads the CSV: "arrow", or "pandas" for what Arrow cannot express (quoted
     # values after spaces, stray quotes, lone CRs, UTF-16) and for datasets stored before.
     parser: str = "arrow"
@@ -76,5 +77,6 @@ class ReadOptions:
             missing_tokens=data.get("missing_tokens"),
             file_format=data.get("file_format", "csv"),
             sheet=data.get("sheet"),
+            sheets=list(data.get("sheets") or []),
             parser=data.get("parser", "pandas"),
         )

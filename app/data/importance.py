@@ -49,7 +49,8 @@ def permutation_importance(
         for _ in range(n_repeats):
             shuffled[:, columns] = X[rng.permutation(X.shape[0])][:, columns]
             value = score(shuffled, rows)
-            drops.append(np.nan if value is None else baseline - value)
+            # Scores equal but for float rounding give a drop of ~1e-17, printed as noise.
+            drops.append(np.nan if value is None else round(baseline - value, 12))
         shuffled[:, columns] = X[:, columns]
         found.append({"feature": feature, "importance": np.mean(drops), "std": np.std(drops)})
     found.sort(key=lambda row: -row["importance"] if np.isfinite(row["importance"]) else np.inf)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from app.data.arrow_columns import ValueCounts, known_counts
-from app.data.column_kinds import Distinct, distinct_values, infer_kind
+from app.data.column_kinds import ColumnKind, Distinct, distinct_values, infer_kind
 from app.data.missing_tokens import token_like_values
 from app.data.numbers import finite
 from app.data.numeric_profiles import is_plain_number_dtype, number_blocks, profile_number_block
@@ -30,7 +30,7 @@ JsonScalar = str | int | float | None
 @dataclass
 class ColumnProfile:
     name: str
-    kind: str
+    kind: ColumnKind
     dtype: str
     missing: int
     unique: int

@@ -89,11 +89,12 @@ def _read_workbook(path: Path, limits: CsvLimits, missing_tokens: list[str] | No
         csv_path.unlink(missing_ok=True)
     parsed.options.file_format = "xlsx"
     parsed.options.sheet = chosen
+    parsed.options.sheets = names
     if len(names) > 1 and sheet is None:
         parsed.notices.insert(
             0,
             f"The workbook has {len(names)} sheets ({_quoted(names)}); this is the first, "
-            f'"{chosen}". To read another, upload the file again and choose its sheet.',
+            f'"{chosen}". "Read another sheet" below makes a dataset of another one.',
         )
     return parsed
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum, nonmember
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from app.data.stored_profile import StoredProfile, read_profile
 
 
 def utc_now() -> datetime:
@@ -59,9 +62,23 @@ class Dataset(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None)
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
+    @property
+    def profile_model(self) -> StoredProfile:
+        """The profile as typed models, read once per loaded document (again after it is replaced)."""
+        document = self.profile
+        cached = self.__dict__.get("_profile_model")
+        if cached is None or cached[0] is not document:
+            cached = (document, read_profile(document))
+            self.__dict__["_profile_model"] = cached
+        return cached[1]
 
-class ExperimentStatus:
-    """The life of an experiment. Finished states never change again, except by restart."""
+
+class ExperimentStatus(StrEnum):
+    """The life of an experiment. Finished states never change again, except by restart.
+
+    Members are strings ("queued" == ExperimentStatus.QUEUED), stored and sent as such; the
+    JSON contract and the pages name them from here (the experiment page reads FINISHED
+    from a data attribute rather than a list of its own)."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -70,9 +87,19 @@ class ExperimentStatus:
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
-    FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, INTERRUPTED})
-    ACTIVE = frozenset({QUEUED, RUNNING, PAUSED})
-    LEASED = frozenset({RUNNING, PAUSED})  # a worker holds the lease
+    FINISHED = nonmember(frozenset({COMPLETED, FAILED, CANCELLED, INTERRUPTED}))
+    ACTIVE = nonmember(frozenset({QUEUED, RUNNING, PAUSED}))
+    LEASED = nonmember(frozenset({RUNNING, PAUSED}))  # a worker holds the lease
+
+
+class CrossValidationStatus(StrEnum):
+    """The state of an experiment's k-fold cross-validation (`Experiment.cross_validation["status"]`)."""
+
+    WAITING = "waiting"  # the main run has not finished; the folds come after it
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
 
 
 class PauseControl:

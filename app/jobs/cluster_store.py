@@ -25,6 +25,7 @@ from app.db.experiments import (
     set_task,
 )
 from app.db.leases import ClaimLost, holds_claim
+from app.db.models import CrossValidationStatus
 from app.db.pausing import mark_paused
 from app.jobs.artifacts import START_DIR
 from app.jobs.cluster_task import write_files
@@ -103,24 +104,24 @@ class FoldResults:
 
     def __init__(self, k: int) -> None:
         self.k = k
-        self.result: dict[str, Any] = {"k": k, "status": "running", "folds": []}
+        self.result: dict[str, Any] = {"k": k, "status": CrossValidationStatus.RUNNING, "folds": []}
         self.pending = k
 
     def add(self, answer: dict[str, Any] | None, cancelled: bool) -> dict[str, Any]:
         self.pending -= 1
         if answer is None or "error" in answer:
             error = (answer or {}).get("error") or "A fold could not be trained on the cluster."
-            self.result.update(status="failed", error=error)
-        elif self.result["status"] == "running":
+            self.result.update(status=CrossValidationStatus.FAILED, error=error)
+        elif self.result["status"] == CrossValidationStatus.RUNNING:
             self.result.update({key: value for key, value in answer["header"].items() if key != "folds"})
             fold = answer["fold"]
             if fold["stop_reason"] == "cancelled" or cancelled:
-                self.result["status"] = "cancelled"
+                self.result["status"] = CrossValidationStatus.CANCELLED
             else:
                 self.result["folds"] = sorted([*self.result["folds"], fold], key=lambda item: item["fold"])
         self.result["mean"], self.result["std"] = summarise_folds(self.result["folds"])
-        if self.pending == 0 and self.result["status"] == "running":
-            self.result["status"] = "completed"
+        if self.pending == 0 and self.result["status"] == CrossValidationStatus.RUNNING:
+            self.result["status"] = CrossValidationStatus.COMPLETED
         return self.result
 
 

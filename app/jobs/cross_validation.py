@@ -23,7 +23,7 @@ from app.data.tasks import TaskGuess
 from app.db.cross_validation import store_cross_validation
 from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
-from app.db.models import ExperimentStatus
+from app.db.models import CrossValidationStatus, ExperimentStatus
 from app.engine import EpochReport, fit
 from app.jobs import training_options
 from app.jobs.context import WorkerContext
@@ -61,7 +61,7 @@ class FoldPlan:
     def header(self) -> dict[str, Any]:
         return {
             "k": self.spec.split.folds,
-            "status": "running",
+            "status": CrossValidationStatus.RUNNING,
             "task": self.guess.task,
             "metric": METRIC_OF_TASK[self.guess.task],
             "rows": int(self.pool.size),
@@ -137,14 +137,14 @@ def cross_validate(
     result = plan.header()
     for number in range(1, len(plan.parts) + 1):
         if should_stop is not None and should_stop():
-            result["status"] = "cancelled"
+            result["status"] = CrossValidationStatus.CANCELLED
             break
         result["folds"].append(train_fold(plan, number, should_stop))
         result["mean"], result["std"] = summarise_folds(result["folds"])
         if on_fold is not None:
             on_fold(result)
-    if result["status"] == "running":
-        result["status"] = "completed"
+    if result["status"] == CrossValidationStatus.RUNNING:
+        result["status"] = CrossValidationStatus.COMPLETED
     result["mean"], result["std"] = summarise_folds(result["folds"])
     return result
 
@@ -175,11 +175,11 @@ def run_cross_validation(context: WorkerContext, experiment_id: int, claim_token
         path = dataset_path(datasets_dir=context.settings.datasets_dir, dataset=dataset)
         options = experiment_read_options(experiment)
         kinds = {column["name"]: column["kind"] for column in dataset.profile.get("columns", [])}
-    store({"k": spec.split.folds, "status": "running", "folds": []})
+    store({"k": spec.split.folds, "status": CrossValidationStatus.RUNNING, "folds": []})
     try:
         result = cross_validate(
             load_rows(path, options), spec, column_kinds=kinds, on_fold=store, should_stop=context.stopping.is_set
         )
     except ValueError as exc:  # the data's own problems, already phrased for people
-        result = {"k": spec.split.folds, "status": "failed", "error": str(exc), "folds": []}
+        result = {"k": spec.split.folds, "status": CrossValidationStatus.FAILED, "error": str(exc), "folds": []}
     store(result)

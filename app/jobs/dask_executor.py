@@ -33,7 +33,7 @@ from app.db.cluster_runs import (
     run_controls,
 )
 from app.db.leases import claim_next_experiment, interrupt_instance_runs, new_claim_token
-from app.db.models import ExperimentStatus
+from app.db.models import CrossValidationStatus, ExperimentStatus
 from app.db.session import make_engine, make_session_factory
 from app.jobs.cluster_channel import control_value, runs_queue_name
 from app.jobs.cluster_inputs import RunInputs, ScatteredData, run_inputs
@@ -164,7 +164,7 @@ class DaskExecutor:
                 for run in runs:
                     if run.folds is not None:
                         store_folds(session=session, experiment_id=run.experiment_id, claim_token=run.claim_token,
-                                    result={**run.folds.result, "status": "failed",
+                                    result={**run.folds.result, "status": CrossValidationStatus.FAILED,
                                             "error": "The server stopped before cross-validation finished."})
         if self.client is not None:
             self.client.close()
@@ -308,7 +308,7 @@ class DaskExecutor:
             with self._sessions() as session:
                 stored = store_folds(session=session, experiment_id=run.experiment_id,
                                      claim_token=run.claim_token, result=result)
-            if not stored or result["status"] != "running":
+            if not stored or result["status"] != CrossValidationStatus.RUNNING:
                 for rest in run.fold_futures:
                     rest.cancel()
                 run.fold_futures.clear()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from app.data.baselines import compare_with_baselines
+from app.data.column_kinds import distinct_values, infer_kind
 from app.data.decisions import choose_threshold
 from app.data.encoders import default_encoder
 from app.data.evaluation import (
@@ -152,22 +153,6 @@ class PreparedExperiment:
     unlabeled_rows: np.ndarray  # their positions in the frame
 
 
-def _guess_kind(values: pd.Series) -> str:
-    """A rough column kind from the dtype, for when no profile is given."""
-    distinct = values.nunique()
-    if distinct <= 1:
-        return "constant"
-    if pd.api.types.is_bool_dtype(values) or distinct == 2:
-        return "boolean"
-    if pd.api.types.is_numeric_dtype(values):
-        return "numeric"
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return "datetime"
-    if distinct > 50 and distinct > 0.5 * values.notna().sum():
-        return "id"
-    return "categorical"
-
-
 def choose_encoders(
     frame: pd.DataFrame, spec: ExperimentSpec, column_kinds: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -180,7 +165,7 @@ def choose_encoders(
     kinds = dict(column_kinds or {})
     for name in frame.columns:
         if name not in kinds:
-            kinds[name] = _guess_kind(frame[name])
+            kinds[name] = infer_kind(frame[name], distinct_values(frame[name]))  # as the profile says
     features = spec.features or [
         name for name in frame.columns if name != spec.label and default_encoder(kinds[name])
     ]

@@ -55,12 +55,14 @@ class _Progress:
     cancelled: bool = False
     last_check: float = field(default_factory=time.monotonic)
     recorder: InspectionRecorder | None = None
+    keeps_last: bool = False  # no early stopping: the run keeps its latest weights, not its best
+
 
     def attach(self, net: Network, rows: Any, input_names: list[str]) -> None:
         self.recorder = InspectionRecorder(net, probe_sample(rows, seed=self.experiment_id), input_names)
 
     def on_epoch(self, report: EpochReport) -> None:
-        if report.improved:  # the engine's verdict: the loss or the chosen early-stopping metric
+        if report.improved or self.keeps_last:  # the engine's verdict: the loss or the chosen metric
             self.best_epoch = report.epoch
         row = EpochRow(
             epoch=report.epoch,
@@ -153,6 +155,7 @@ def run_experiment(context: WorkerContext, experiment_id: int, claim_token: str)
             options = experiment_read_options(experiment)
             kinds = _column_kinds(dataset)
             continued = experiment.parent_epoch is not None
+        progress.keeps_last = spec.training.early_stopping_patience is None
         directory = experiment_dir(context.settings.experiments_dir, experiment_id)
         start = load_continuation(directory) if continued else None
         frame = load_rows(path, options)

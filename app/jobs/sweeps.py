@@ -248,7 +248,8 @@ def leaderboard(
     rows = []
     for number, values in enumerate(configs, start=1):
         own = [run for run in runs if run.config == number]
-        scored = [run.validation for run in own if run.status == "completed" and run.validation is not None]
+        completed = [run for run in own if run.status == ExperimentStatus.COMPLETED]
+        scored = [run.validation for run in completed if run.validation is not None]
         mean, std = _mean_std(scored)
         row: dict[str, Any] = {
             "config": number,
@@ -267,7 +268,7 @@ def leaderboard(
             "best": False,
         }
         if number == revealed:
-            tests = [run.test for run in own if run.status == "completed" and run.test is not None]
+            tests = [run.test for run in completed if run.test is not None]
             row["test_mean"], row["test_std"] = _mean_std(tests)
         rows.append(row)
     ranked = sorted(
@@ -289,7 +290,7 @@ def effects(configs: Sequence[Mapping[str, Any]], runs: Sequence[SweepRun]) -> d
         return {}
     scores: dict[int, list[float]] = {}
     for run in runs:
-        if run.status == "completed" and run.validation is not None:
+        if run.status == ExperimentStatus.COMPLETED and run.validation is not None:
             scores.setdefault(run.config, []).append(run.validation)
     result: dict[str, list[dict[str, Any]]] = {}
     for key in configs[0]:

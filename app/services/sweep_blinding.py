@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.db.models import Experiment
+from app.services.errors import ServiceError
 
 
 def test_hidden(experiment: Experiment) -> bool:
@@ -32,3 +33,25 @@ def visible_summary(experiment: Experiment) -> dict[str, Any] | None:
         decision = summary["decision"]
         hidden["decision"] = {**decision, "splits": {k: v for k, v in decision["splits"].items() if k != "test"}}
     return hidden
+
+
+def check_reveal(detail: dict[str, Any], config: int | None) -> None:
+    """The test split is looked at once per sweep, after it has finished, for one configuration
+    with a completed run: otherwise 409 (404 for a configuration the sweep does not have)."""
+    if config is None:
+        raise ServiceError(409, "No configuration has a completed run yet, so there is none to pick.")
+    if detail["revealed_config"] is not None and detail["revealed_config"] != config:
+        raise ServiceError(
+            409,
+            f"Configuration {detail['revealed_config']} was already picked; the test split is looked at once per "
+            "sweep, so that the choice cannot be tuned to it.",
+        )
+    if detail["status"] in ("queued", "running"):
+        raise ServiceError(
+            409, "The sweep is still running; pick a configuration once it has finished (or cancel the rest)."
+        )
+    row = next((row for row in detail["leaderboard"] if row["config"] == config), None)
+    if row is None:
+        raise ServiceError(404, f"This sweep has no configuration {config}.")
+    if not row["completed"]:
+        raise ServiceError(409, f"Configuration {config} has no completed run to score on the test split.")

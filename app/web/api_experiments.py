@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from app.db.experiments import delete_experiment, list_experiments
 from app.services import experiments
 from app.specs import MAX_EPOCHS, ExperimentSpec
+from app.web.contract.common import error_responses
+from app.web.contract.experiments import ExperimentDetail, ExperimentSummary
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
@@ -23,37 +25,44 @@ router = APIRouter(prefix="/api/experiments", tags=["experiments"])
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue an experiment from a spec",
     openapi_extra=body_openapi(ExperimentSpec),
+    responses=error_responses(413, 422),
 )
 def create(
     spec: Annotated[ExperimentSpec, json_body(ExperimentSpec)], session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> ExperimentDetail:
     dataset = dataset_or_404(session, spec.dataset_id, status_code=422)
     experiment = experiments.queue_experiment(session, settings, dataset, spec)
-    return experiment_detail(session, experiment)
+    return ExperimentDetail.model_validate(experiment_detail(session, experiment))
 
 
-@router.get("", summary="Experiments, newest first, optionally of one dataset")
-def list_all(session: SessionDep, dataset_id: QueryId = None) -> list[dict[str, Any]]:
-    return [experiment_summary(e) for e in list_experiments(session=session, dataset_id=dataset_id)]
+@router.get("", summary="Experiments, newest first, optionally of one dataset", responses=error_responses(422))
+def list_all(session: SessionDep, dataset_id: QueryId = None) -> list[ExperimentSummary]:
+    found = list_experiments(session=session, dataset_id=dataset_id)
+    return [ExperimentSummary.model_validate(experiment_summary(e)) for e in found]
 
 
-@router.get("/{experiment_id}", summary="One experiment: status, spec, metrics per split")
-def one(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
-    return experiment_detail(session, experiment_or_404(session, experiment_id))
-
-
-@router.post("/{experiment_id}/cancel", summary="Cancel a queued or running experiment")
-def cancel(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
-    experiment = experiments.cancel(session, experiment_or_404(session, experiment_id))
-    return experiment_detail(session, experiment)
+@router.get(
+    "/{experiment_id}", summary="One experiment: status, spec, metrics per split", responses=error_responses(404, 422)
+)
+def one(experiment_id: PathId, session: SessionDep) -> ExperimentDetail:
+    return ExperimentDetail.model_validate(experiment_detail(session, experiment_or_404(session, experiment_id)))
 
 
 @router.post(
-    "/{experiment_id}/restart", status_code=status.HTTP_202_ACCEPTED, summary="Queue a finished experiment again"
+    "/{experiment_id}/cancel", summary="Cancel a queued or running experiment", responses=error_responses(404, 422)
 )
-def restart(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
+def cancel(experiment_id: PathId, session: SessionDep) -> ExperimentDetail:
+    experiment = experiments.cancel(session, experiment_or_404(session, experiment_id))
+    return ExperimentDetail.model_validate(experiment_detail(session, experiment))
+
+
+@router.post(
+    "/{experiment_id}/restart", status_code=status.HTTP_202_ACCEPTED, summary="Queue a finished experiment again",
+    responses=error_responses(404, 409, 422),
+)
+def restart(experiment_id: PathId, session: SessionDep) -> ExperimentDetail:
     experiment = experiments.restart(session, experiment_or_404(session, experiment_id))
-    return experiment_detail(session, experiment)
+    return ExperimentDetail.model_validate(experiment_detail(session, experiment))
 
 
 class ContinueRequest(BaseModel):
@@ -63,16 +72,18 @@ class ContinueRequest(BaseModel):
 @router.post(
     "/{experiment_id}/continue", status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a new experiment that trains a completed or cancelled one further",
+    responses=error_responses(404, 409, 413, 422),
 )
 def continue_training(
     experiment_id: PathId, body: ContinueRequest, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> ExperimentDetail:
     child = experiments.continue_training(session, settings, experiment_or_404(session, experiment_id), body.epochs)
-    return experiment_detail(session, child)
+    return ExperimentDetail.model_validate(experiment_detail(session, child))
 
 
 @router.delete(
-    "/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Cancel and delete an experiment and its files"
+    "/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Cancel and delete an experiment and its files",
+    responses=error_responses(404, 422),
 )
 def delete(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> None:
 

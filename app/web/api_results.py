@@ -17,15 +17,17 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from app.data.csv_options import CsvError, CsvLimits
 from app.data.csv_reader import read_csv_file
 from app.db.experiments import epochs_after, experiment_dir
-from app.db.models import Experiment
 from app.jobs.artifacts import PREDICTIONS_FILE
 from app.jobs.model_export import ModelExportError, build_model_onnx, build_model_zip
 from app.jobs.onnx_export import OnnxExportError
-from app.jobs.predictions import ModelNotAvailable, TrainedModel, load_trained
+from app.jobs.predictions import TrainedModel
 from app.services import predictions as predicting
+from app.services.divergence import require_trained
 from app.services.sweep_blinding import test_hidden
+from app.web.contract.common import error_responses, file_response
+from app.web.contract.experiments import Epoch
+from app.web.contract.results import Predictions
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
-from app.web.divergence import require_trained
 from app.web.ids import PathId
 from app.web.serializers import epoch_payload
 from app.web.uploads import UploadError, receive_csv_upload
@@ -37,22 +39,18 @@ MAX_JSON_ROWS = 10_000
 
 def model_of(session: SessionDep, settings: SettingsDep, experiment_id: int) -> TrainedModel:
     """The experiment's trained model, or 404 / 409 (blocking: call it from a thread)."""
-    return trained_model(settings, experiment_or_404(session, experiment_id))
-
-
-def trained_model(settings: SettingsDep, experiment: Experiment) -> TrainedModel:
-    require_trained(experiment)
-    try:
-        return load_trained(experiment_dir(settings.experiments_dir, experiment.id))
-    except ModelNotAvailable as exc:
-        raise HTTPException(409, f"Experiment {experiment.id} has no trained model ({experiment.status}).") from exc
+    return predicting.trained_model(settings, experiment_or_404(session, experiment_id))
 
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@router.get("/{experiment_id}/predictions.csv", summary="Every row with its inputs, split, actual and predicted values")
+@router.get(
+    "/{experiment_id}/predictions.csv", summary="Every row with its inputs, split, actual and predicted values",
+    response_class=Response,
+    responses=file_response("text/csv", "The predictions as CSV") | error_responses(404, 409, 422),
+)
 def predictions_csv(
     experiment_id: PathId, session: SessionDep, settings: SettingsDep,
     inputs: Annotated[bool, Query(description="false leaves the input columns out")] = True,
@@ -92,13 +90,20 @@ def _filtered_predictions(path: Path, *, blind_test: bool, drop_inputs: bool) ->
         yield buffer.getvalue()
 
 
-@router.get("/{experiment_id}/epochs", summary="The learning curve: one row per epoch")
-def epochs(experiment_id: PathId, session: SessionDep) -> list[dict[str, Any]]:
+@router.get(
+    "/{experiment_id}/epochs", summary="The learning curve: one row per epoch", responses=error_responses(404, 422)
+)
+def epochs(experiment_id: PathId, session: SessionDep) -> list[Epoch]:
     experiment_or_404(session, experiment_id)
-    return [epoch_payload(row) for row in epochs_after(session=session, experiment_id=experiment_id)]
+    rows = epochs_after(session=session, experiment_id=experiment_id)
+    return [Epoch.model_validate(epoch_payload(row)) for row in rows]
 
 
-@router.get("/{experiment_id}/model", summary="The portable model: model.json, weights.npz, predict.py, card")
+@router.get(
+    "/{experiment_id}/model", summary="The portable model: model.json, weights.npz, predict.py, card",
+    response_class=Response,
+    responses=file_response("application/zip", "A zip file") | error_responses(404, 409, 422),
+)
 def model_zip(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     require_trained(experiment)
@@ -109,7 +114,11 @@ def model_zip(experiment_id: PathId, session: SessionDep, settings: SettingsDep)
     return Response(data, media_type="application/zip", headers=_attachment(f"layerlab-model-{experiment_id}.zip"))
 
 
-@router.get("/{experiment_id}/model.onnx", summary="The model with its preprocessing as ONNX: one input per column")
+@router.get(
+    "/{experiment_id}/model.onnx", summary="The model with its preprocessing as ONNX: one input per column",
+    response_class=Response,
+    responses=file_response("application/octet-stream", "An ONNX model") | error_responses(404, 409, 422),
+)
 def model_onnx(experiment_id: PathId, session: SessionDep, settings: SettingsDep) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     directory = experiment_dir(settings.experiments_dir, experiment.id)
@@ -147,7 +156,15 @@ async def read_uploaded_rows(request: Request, settings: SettingsDep) -> pd.Data
         received.path.unlink(missing_ok=True)
 
 
-@router.post("/{experiment_id}/predict", summary="Predict new rows: a CSV upload gives CSV, JSON rows give JSON")
+@router.post(
+    "/{experiment_id}/predict", summary="Predict new rows: a CSV upload gives CSV, JSON rows give JSON",
+    response_class=Response,
+    responses={200: {
+        "description": "JSON rows in, JSON out; a CSV upload in, CSV out",
+        "model": Predictions,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }} | error_responses(400, 404, 409, 413, 415, 422),
+)
 async def predict(experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     # Loading the model, encoding the rows and running the network all happen in a worker
     # thread: a large request must not hold up every other request on the event loop.

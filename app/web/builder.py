@@ -7,12 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app.config import Settings
 from app.data.csv_options import CsvError, ReadOptions
 from app.data.leakage import leaking_columns
 from app.data.table_files import load_table
@@ -20,7 +20,6 @@ from app.db.datasets import dataset_path
 from app.db.experiments import get_experiment
 from app.db.models import Dataset
 from app.services import experiments
-from app.services.spec_checks import over_budget, problems_with_spec
 from app.specs import ExperimentSpec, validation_messages
 from app.web.builder_fields import FIELD_IDS, layer_field_ids
 from app.web.builder_state import (
@@ -33,6 +32,7 @@ from app.web.builder_state import (
 )
 from app.web.builder_training import refresh_for_new_label
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.forms import WideFormDep
 from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId
 
@@ -48,14 +48,14 @@ def _leaking(path: Path, options_json: str, label: str, candidates: tuple[str, .
     return frozenset(leaking_columns(frame, label, list(candidates)))
 
 
-async def leaking_for(dataset: Dataset, label: str, datasets_dir: Path) -> set[str]:
+def leaking_for(dataset: Dataset, label: str, datasets_dir: Path) -> set[str]:
     """Columns that give the label away; computed once per dataset and label."""
     names = tuple(column["name"] for column in dataset.profile.get("columns", []))
     if label not in names:
         return set()
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
     options = json.dumps(dataset.read_options, sort_keys=True)  # hashable, for the cache
-    return set(await to_thread.run_sync(_leaking, path, options, label, names))
+    return set(_leaking(path, options, label, names))
 
 
 def _render_builder(request: Request, state: BuilderState, status_code: int = 200) -> HTMLResponse:
@@ -74,15 +74,22 @@ def _render_updates(request: Request, state: BuilderState, form: FormData, optio
                   layer_fields=layer_field_ids(len(state.layers)), field_ids=FIELD_IDS)
 
 
-def _add_spec_problems(state: BuilderState) -> None:
+def _add_spec_problems(state: BuilderState, settings: Settings) -> None:
+    """What stops Train, the same checks as the service that queues it (too large to train
+    here included), said before Train is pressed."""
     if not state.label:
         state.problems.append("Choose what to predict (the label) first.")
     elif not state.problems:
-        state.problems = _spec_problems(state, state.dataset)
+        try:
+            spec = ExperimentSpec.model_validate(state.spec_dict)
+        except ValidationError as error:
+            state.problems = [message.rstrip(".") + "." for message in validation_messages(error)]
+        else:
+            state.problems = experiments.spec_problems(spec, state.dataset, settings)
 
 
 @router.get("/datasets/{dataset_id}/experiments/new", response_class=HTMLResponse)
-async def new_experiment(
+def new_experiment(
     dataset_id: PathId,
     request: Request,
     session: SessionDep,
@@ -96,32 +103,28 @@ async def new_experiment(
         if source is not None and source.dataset_id == dataset.id:
             spec = ExperimentSpec.model_validate(source.spec)
     label = spec.label if spec else default_label(dataset)
-    leaking = await leaking_for(dataset, label, settings.datasets_dir)
+    leaking = leaking_for(dataset, label, settings.datasets_dir)
     state = initial_state(dataset, leaking, spec)
-    _add_spec_problems(state)
+    _add_spec_problems(state, settings)
     return _render_builder(request, state)
 
 
 @router.post("/datasets/{dataset_id}/builder")
-async def builder_change(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def builder_change(
+    dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: WideFormDep
+) -> Response:
     """A change answers with the parts that depend on it; `op=train` creates the experiment.
 
     Without JavaScript (a plain form post) the whole page comes back instead.
     """
     dataset = dataset_or_404(session, dataset_id)
-    # A box and an encoder per column, plus the other fields: wide files post thousands.
-    form = await request.form(max_fields=1_000 + 3 * len(dataset.profile.get("columns", [])))
     label = str(form.get("label", ""))
-    state = state_from_form(dataset, form, await leaking_for(dataset, label, settings.datasets_dir))
+    state = state_from_form(dataset, form, leaking_for(dataset, label, settings.datasets_dir))
     options_stale = refresh_for_new_label(state, form)
     operation = str(form.get("op", ""))
     if operation.startswith(("add", "remove-", "up-", "down-")) and not is_htmx(request):  # the page moves its own rows
         apply_layer_operation(state, operation)
-    _add_spec_problems(state)
-    if not state.problems:  # too large to train here: said before Train is pressed, like any problem
-        too_large = over_budget(ExperimentSpec.model_validate(state.spec_dict), dataset, settings)
-        if too_large:
-            state.problems.append(too_large)
+    _add_spec_problems(state, settings)
     if operation != "train":
         if is_htmx(request):
             return _render_updates(request, state, form, options_stale)
@@ -134,10 +137,3 @@ async def builder_change(dataset_id: PathId, request: Request, session: SessionD
     experiment = experiments.queue_experiment(session, settings, dataset, spec)
     return go_to(request, f"/experiments/{experiment.id}")
 
-
-def _spec_problems(state: BuilderState, dataset: Dataset) -> list[str]:
-    try:
-        spec = ExperimentSpec.model_validate(state.spec_dict)
-    except ValidationError as error:
-        return [message.rstrip(".") + "." for message in validation_messages(error)]
-    return problems_with_spec(spec, dataset)

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from app.data.stored_profile import StoredColumn
 from app.jobs.training_advice import heavy_tailed_features, proposals
 from app.specs import CLASSIFICATION_STOPPING_METRICS, REGRESSION_STOPPING_METRICS
 
@@ -64,8 +65,8 @@ def refresh_for_new_label(state: Any, form: FormData) -> bool:
     return True
 
 
-def _label_column(state: Any) -> dict[str, Any] | None:
-    return next((c for c in state.dataset.profile.get("columns", []) if c["name"] == state.label), None)
+def _label_column(state: Any) -> StoredColumn | None:
+    return state.dataset.profile_model.column(state.label)
 
 
 def proposed_options(state: Any) -> dict[str, str]:
@@ -89,7 +90,7 @@ def training_options_view(state: Any) -> dict[str, Any]:
     regression = task == "regression"
     label = _label_column(state)
     why = proposals(label, state.dataset.row_count, task) if label else {}
-    columns = {c["name"]: c for c in state.dataset.profile.get("columns", [])}
+    columns = state.dataset.profile_model.columns_by_name()
     chosen = [row.name for row in state.features if row.checked and row.usable]
     heavy = heavy_tailed_features(columns, chosen)
     metrics = ("loss", *(REGRESSION_STOPPING_METRICS if regression else CLASSIFICATION_STOPPING_METRICS))

@@ -8,6 +8,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from app.db.models import Experiment
+from app.web.contract.common import error_responses
+from app.web.contract.results import CrossValidation
 from app.web.deps import SessionDep, experiment_or_404
 from app.web.htmx import render
 from app.web.ids import PathId
@@ -72,10 +74,11 @@ def loss_curves(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @api_router.get(
-    "/{experiment_id}/cross-validation", summary="Cross-validation: each fold's metrics and curve, mean ± std"
+    "/{experiment_id}/cross-validation", summary="Cross-validation: each fold's metrics and curve, mean ± std",
+    responses=error_responses(404, 422),
 )
-def cross_validation_json(experiment_id: PathId, session: SessionDep) -> dict[str, Any]:
-    return cross_validation_of(experiment_or_404(session, experiment_id))
+def cross_validation_json(experiment_id: PathId, session: SessionDep) -> CrossValidation:
+    return CrossValidation.model_validate(cross_validation_of(experiment_or_404(session, experiment_id)))
 
 
 def _context(session: SessionDep, experiment_id: PathId) -> dict[str, Any]:

@@ -7,10 +7,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from app.jobs.decisions import ThresholdError, parse_threshold
+from app.services import decisions
 from app.services.sweep_blinding import test_hidden
-from app.web.api_decisions import LimitQuery, change_threshold, errors_of
+from app.web.api_decisions import LimitQuery
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.experiment_pages import SplitQuery, results_context
+from app.web.forms import FormDep
 from app.web.htmx import render
 from app.web.ids import PathId
 
@@ -18,11 +20,11 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/experiments/{experiment_id}/threshold", response_class=HTMLResponse)
-async def save_threshold(
-    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, split: SplitQuery = "test"
+def save_threshold(
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep,
+    split: SplitQuery = "test",
 ) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
-    form = await request.form()
     decision = (experiment.summary or {}).get("decision") or {}
     raw = decision.get("chosen") if form.get("reset") else form.get("threshold")
     try:
@@ -30,7 +32,7 @@ async def save_threshold(
     except (ThresholdError, ValueError) as exc:
         message = str(exc) if isinstance(exc, ThresholdError) else "The threshold must be a number."
         raise HTTPException(422, message) from exc
-    change_threshold(session, settings, experiment, threshold)
+    decisions.change_threshold(session, settings, experiment, threshold)
     return render(request, "_experiment_results.html", **results_context(session, experiment_id, split))
 
 
@@ -40,6 +42,6 @@ def errors_card(
     split: SplitQuery = "test", limit: LimitQuery = 10,
 ) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
-    errors = errors_of(settings, experiment, split, limit)
+    errors = decisions.errors_of(settings, experiment, split, limit)
     return render(request, "_results_errors.html", experiment=experiment, errors=errors,
                   test_hidden=test_hidden(experiment))

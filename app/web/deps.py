@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db.datasets import get_dataset
 from app.db.experiments import get_experiment
-from app.db.models import Dataset, Experiment
+from app.db.models import Dataset, Experiment, Sweep
+from app.db.sweeps import get_sweep
 
 
 def get_settings(request: Request) -> Settings:
@@ -39,3 +40,10 @@ def experiment_or_404(session: Session, experiment_id: int) -> Experiment:
     if experiment is None:
         raise HTTPException(404, f"There is no experiment {experiment_id}.")
     return experiment
+
+
+def sweep_or_404(session: Session, sweep_id: int) -> Sweep:
+    sweep = get_sweep(session=session, sweep_id=sweep_id)
+    if sweep is None:
+        raise HTTPException(404, f"There is no sweep {sweep_id}.")
+    return sweep

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.experiments import epochs_after, get_experiment
 from app.db.models import ExperimentStatus
+from app.web.contract.common import error_responses
 from app.web.deps import experiment_or_404
 from app.web.ids import PathId, parse_whole
 from app.web.serializers import epoch_payload, experiment_summary
@@ -59,6 +60,7 @@ def _last_epoch(header: str | None) -> int:
     "/{experiment_id}/events",
     response_class=EventSourceResponse,
     summary="Live epochs, status changes and done (server-sent events)",
+    responses=error_responses(404, 422),
 )
 async def experiment_events(
     experiment_id: PathId,

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from app.db.experiments import list_experiments
 from app.db.models import ExperimentStatus
 from app.services import experiments
+from app.services.divergence import divergence_advice
 from app.services.sweep_blinding import test_hidden, visible_metrics, visible_summary
 from app.specs import MAX_EPOCHS
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
-from app.web.divergence import divergence_advice
 from app.web.htmx import go_to, render
 from app.web.ids import Id, PathId, QueryId
 from app.web.serializers import (

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from app.data.encoder_base import EncodingError
 from app.db.models import Experiment
-from app.jobs.predictions import TrainedModel, feature_inputs, predict_one
+from app.jobs.predictions import TrainedModel, feature_inputs
 from app.services.errors import ServiceError
-from app.services.predictions import predictions_csv
-from app.web.api_results import read_uploaded_rows, trained_model
+from app.services.predictions import predictions_csv, trained_model, what_if
+from app.web.api_results import read_uploaded_rows
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
+from app.web.forms import FormDep
 from app.web.htmx import render
 from app.web.ids import PathId
 
@@ -37,12 +37,12 @@ async def predict_upload(
     experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A plain form post: the predictions come back as a CSV download, or the page with the reason."""
-    experiment = await to_thread.run_sync(experiment_or_404, session, experiment_id)
-    model = await to_thread.run_sync(trained_model, settings, experiment)
+    experiment = await run_in_threadpool(experiment_or_404, session, experiment_id)
+    model = await run_in_threadpool(trained_model, settings, experiment)
     try:
-        text = await to_thread.run_sync(predictions_csv, model, await read_uploaded_rows(request, settings))
+        text = await run_in_threadpool(predictions_csv, model, await read_uploaded_rows(request, settings))
     except (HTTPException, ServiceError) as exc:
-        context = _page(experiment, model, error=exc.detail)
+        context = await run_in_threadpool(_page, experiment, model, error=exc.detail)
         return render(request, "predict.html", status_code=exc.status_code, **context)
     filename = f"layerlab-experiment-{experiment_id}-new-predictions.csv"
     return Response(
@@ -59,22 +59,10 @@ def _first_row(experiment: Experiment) -> dict[str, str]:
 
 def _what_if(request: Request, experiment: Experiment, model: TrainedModel, values: dict[str, str]) -> dict[str, Any]:
     try:
-        row = predict_one(model, values).iloc[0].to_dict()
-        error = None
-    except EncodingError as exc:
-        row, error = {}, str(exc)
-    probabilities = {
-        name.removeprefix("probability: "): value for name, value in row.items() if name.startswith("probability: ")
-    }
-    return _page(
-        experiment,
-        model,
-        values=values,
-        predicted=row.get("predicted"),
-        probabilities=probabilities,
-        notes=row.get("notes"),
-        error=error,
-    )
+        outcome: dict[str, Any] = what_if(model, values) | {"error": None}
+    except ServiceError as exc:
+        outcome = {"predicted": None, "probabilities": {}, "notes": None, "error": exc.detail}
+    return _page(experiment, model, values=values, **outcome)
 
 
 @router.get("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
@@ -85,12 +73,11 @@ def what_if_page(experiment_id: PathId, request: Request, session: SessionDep, s
 
 
 @router.post("/experiments/{experiment_id}/what-if", response_class=HTMLResponse)
-async def what_if_change(
-    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+def what_if_change(
+    experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> HTMLResponse:
     experiment = experiment_or_404(session, experiment_id)
     model = trained_model(settings, experiment)
-    form = await request.form()
     values = {field.name: str(form.get(f"feature-{index}", "")) for index, field in enumerate(feature_inputs(model))}
     template = "_what_if_result.html" if request.headers.get("hx-request") == "true" else "what_if.html"
     return render(request, template, **_what_if(request, experiment, model, values))

@@ -33,6 +33,9 @@ def dataset_detail(dataset: Dataset) -> dict[str, Any]:
         "notices": dataset.notices,
         # The person's missing-value tokens; null: the default rule (README).
         "missing_tokens": (dataset.read_options or {}).get("missing_tokens"),
+        # A workbook's sheet this dataset was read from, and all its sheets; null and [] otherwise.
+        "sheet": (dataset.read_options or {}).get("sheet"),
+        "sheets": (dataset.read_options or {}).get("sheets") or [],
     }
 
 

@@ -5,36 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.db.experiments import get_experiment, list_experiments
 from app.db.models import Dataset, Sweep
-from app.db.sweeps import cancel_sweep, list_sweeps, reveal_config
+from app.db.sweeps import list_sweeps
 from app.jobs.sweep_estimates import duration_text
 from app.jobs.sweeps import SPACE_KEYS, SPACE_LABELS, SweepRequest, show_value
-from app.services import experiments
+from app.services import sweeps
+from app.services.errors import ServiceError
 from app.services.spec_checks import problems_with_spec
+from app.services.sweeps import sweep_detail, sweep_effects, sweep_summary
 from app.specs import ExperimentSpec, validation_messages
 from app.web.builder import leaking_for
 from app.web.builder_state import default_label, initial_state, label_explanation
-from app.web.deps import SessionDep, SettingsDep, dataset_or_404
+from app.web.deps import SessionDep, SettingsDep, dataset_or_404, sweep_or_404
+from app.web.forms import FormDep
 from app.web.htmx import go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId, QueryId, parse_id
 from app.web.serializers import experiment_summary
-from app.web.sweeps import (
-    check_reveal,
-    effect_charts,
-    promoted_spec,
-    start_sweep,
-    sweep_detail,
-    sweep_effects,
-    sweep_estimate,
-    sweep_or_404,
-    sweep_summary,
-)
+from app.web.sweeps import effect_charts
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +68,7 @@ def _split_values(text: str) -> list[str] | None:
     return items or None
 
 
-async def _base_spec(
+def _base_spec(
     dataset: Dataset, session: SessionDep, settings: SettingsDep, choice: str, label: str | None = None
 ) -> ExperimentSpec | None:
     """The base experiment (or the proposal), predicting `label` when one is given.
@@ -91,11 +84,11 @@ async def _base_spec(
     target = label if label is not None else (spec.label if spec else default_label(dataset))
     if not target:
         return None
-    leaking = await leaking_for(dataset, target, settings.datasets_dir)
+    leaking = leaking_for(dataset, target, settings.datasets_dir)
     return ExperimentSpec.model_validate(initial_state(dataset, leaking, spec, label=target).spec_dict)
 
 
-async def _read_form(dataset: Dataset, form: FormData, session: SessionDep, settings: SettingsDep) -> SweepForm:
+def _read_form(dataset: Dataset, form: FormData, session: SessionDep, settings: SettingsDep) -> SweepForm:
     raw_label = form.get("label")
     state = SweepForm(
         base_choice=str(form.get("base", "proposal")),
@@ -106,7 +99,7 @@ async def _read_form(dataset: Dataset, form: FormData, session: SessionDep, sett
         samples=str(form.get("samples", "")).strip(),
         repeats=str(form.get("repeats", "")).strip(),
     )
-    spec = await _base_spec(dataset, session, settings, state.base_choice, state.label)
+    spec = _base_spec(dataset, session, settings, state.base_choice, state.label)
     if spec is None:
         state.problems = [CHOOSE_LABEL_FIRST]
         return state
@@ -152,9 +145,9 @@ def _preview(request: Request, session: SessionDep, settings: SettingsDep, datas
     }
     if state.request is not None and not state.problems:
         try:
-            guess = sweep_estimate(session, settings, state.request, dataset)
-        except HTTPException as error:
-            state.problems = [str(error.detail)]
+            guess = sweeps.estimate_sweep(session, settings, state.request, dataset)
+        except ServiceError as error:
+            state.problems = [error.detail]
         else:
             context["estimate"], context["duration"] = guess, duration_text(guess.seconds)
     return context
@@ -165,7 +158,7 @@ def _bases(session: SessionDep, dataset: Dataset) -> list[dict[str, Any]]:
 
 
 @router.get("/datasets/{dataset_id}/sweeps/new", response_class=HTMLResponse)
-async def new_sweep(
+def new_sweep(
     dataset_id: PathId,
     request: Request,
     session: SessionDep,
@@ -175,7 +168,7 @@ async def new_sweep(
     dataset = dataset_or_404(session, dataset_id)
     bases = _bases(session, dataset)
     choice = str(from_experiment) if from_experiment else (str(bases[0]["id"]) if bases else "proposal")
-    base = await _base_spec(dataset, session, settings, choice)
+    base = _base_spec(dataset, session, settings, choice)
     state = SweepForm(base_choice=choice, epochs=str(base.training.epochs) if base else "")
     state.values = {key: "" for key in SPACE_KEYS}
     if base is None:
@@ -188,24 +181,33 @@ async def new_sweep(
 
 
 @router.post("/datasets/{dataset_id}/sweeps/preview", response_class=HTMLResponse)
-async def preview(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def preview(
+    dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> HTMLResponse:
     dataset = dataset_or_404(session, dataset_id)
-    state = await _read_form(dataset, await request.form(), session, settings)
+    state = _read_form(dataset, form, session, settings)
     return render(request, "_sweep_preview.html", **_preview(request, session, settings, dataset, state))
 
 
 @router.post("/datasets/{dataset_id}/sweeps")
-async def create(dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def create(
+    dataset_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
     dataset = dataset_or_404(session, dataset_id)
-    state = await _read_form(dataset, await request.form(), session, settings)
+    state = _read_form(dataset, form, session, settings)
     context = _preview(request, session, settings, dataset, state)
-    if state.problems or state.request is None:
+    sweep = None
+    if not state.problems and state.request is not None:
+        try:
+            sweep = sweeps.start_sweep(session, settings, state.request, dataset)
+        except ServiceError as error:  # a configuration over the budget, say: said beside the form
+            state.problems = [error.detail]
+    if sweep is None:
         if is_htmx(request):
             return render(request, "_sweep_preview.html", status_code=422, **context)
-        base = await _base_spec(dataset, session, settings, state.base_choice, state.label)
+        base = _base_spec(dataset, session, settings, state.base_choice, state.label)
         return render(request, "sweep_new.html", status_code=422, bases=_bases(session, dataset), base=base,
                       labels=SPACE_LABELS, hints=SPACE_HINTS, section="sweeps", **context)
-    sweep = start_sweep(session, settings, state.request, dataset)
     return go_to(request, f"/sweeps/{sweep.id}")
 
 
@@ -270,33 +272,25 @@ def _sorting(form: FormData) -> tuple[str, str]:
 
 
 @router.post("/sweeps/{sweep_id}/cancel")
-async def cancel(sweep_id: PathId, request: Request, session: SessionDep) -> Response:
-    sweep = sweep_or_404(session, sweep_id)
-    cancel_sweep(session=session, sweep=sweep)
+def cancel(sweep_id: PathId, request: Request, session: SessionDep, form: FormDep) -> Response:
+    sweep = sweeps.cancel(session, sweep_or_404(session, sweep_id))
     if is_htmx(request):
-        return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(await request.form())))
+        return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(form)))
     return go_to(request, f"/sweeps/{sweep_id}")
 
 
 @router.post("/sweeps/{sweep_id}/reveal")
-async def reveal(sweep_id: PathId, request: Request, session: SessionDep) -> Response:
-    sweep = sweep_or_404(session, sweep_id)
-    form = await request.form()
-    config = str(form.get("config", ""))
-    number = parse_id(config)
-    check_reveal(sweep_detail(session, sweep), number)
-    reveal_config(session=session, sweep=sweep, config=number)  # type: ignore[arg-type]
+def reveal(sweep_id: PathId, request: Request, session: SessionDep, form: FormDep) -> Response:
+    sweep = sweeps.reveal(session, sweep_or_404(session, sweep_id), parse_id(str(form.get("config", ""))))
     if is_htmx(request):
         return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(form)))
     return go_to(request, f"/sweeps/{sweep_id}")
 
 
 @router.post("/sweeps/{sweep_id}/promote")
-async def promote(sweep_id: PathId, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def promote(sweep_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     sweep = sweep_or_404(session, sweep_id)
-    config = str((await request.form()).get("config", ""))
-    _, spec = promoted_spec(sweep, sweep_detail(session, sweep), parse_id(config))
-    experiment = experiments.queue_experiment(session, settings, sweep.dataset, spec)
+    experiment = sweeps.promote(session, settings, sweep, parse_id(str(form.get("config", ""))))
     return go_to(request, f"/experiments/{experiment.id}")
 
 

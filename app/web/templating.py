@@ -9,11 +9,13 @@ from typing import Any, get_args
 
 from fastapi.templating import Jinja2Templates
 
+from app.data.column_kinds import ColumnKind
+from app.db.models import ExperimentStatus
 from app.specs import HiddenActivation, OptimizerName
 from app.web.builder_training import training_options_view
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-KIND_LABELS = {
+KIND_LABELS: dict[ColumnKind, str] = {
     "numeric": "numeric",
     "integer": "integer",
     "boolean": "yes / no",
@@ -107,5 +109,7 @@ def make_templates() -> Jinja2Templates:
         optimizers=OPTIMIZERS,
         warning_titles=WARNING_TITLES,
         training_options=training_options_view,
+        # The statuses after which a run never changes again, for static/experiment.js.
+        finished_statuses=sorted(ExperimentStatus.FINISHED),
     )
     return templates

@@ -14,6 +14,8 @@ from typing import IO
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from app.services.errors import ServiceError
+
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # headers and boundaries around the file part
 PART_PATTERNS = ("upload-*.part", "sample-*.part")  # files being received, before they become datasets
 
@@ -28,11 +30,8 @@ def remove_stray_parts(directory: Path) -> int:
     return removed
 
 
-class UploadError(Exception):
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
+class UploadError(ServiceError):
+    """An upload refused before it is read: too large, not a form, cut short."""
 
 
 @dataclass(frozen=True)

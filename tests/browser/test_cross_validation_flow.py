@@ -28,7 +28,7 @@ def test_cross_validate_from_the_builder(page: Page, live_server: Any, tmp_path:
     csv_path = tmp_path / "blobs.csv"
     blobs_csv(csv_path)
     page.goto(live_server.url)
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("Data file").set_input_files(str(csv_path))
     expect(page.get_by_role("heading", name="blobs.csv")).to_be_visible()
     page.get_by_role("button", name="New experiment").click()
     page.get_by_label("Epochs", exact=True).fill("8")

@@ -24,7 +24,7 @@ def test_upload_profile_and_delete(page: Page, live_server: Any, tmp_path: Path,
     expect(page.get_by_text("No datasets yet")).to_be_visible()
     screenshot(page, "home-empty")
 
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("Data file").set_input_files(str(csv_path))
     expect(page).to_have_url(f"{live_server.url}/datasets/1")
     expect(page.get_by_role("heading", name="members.csv")).to_be_visible()
     profile = page.locator(".profile-table")
@@ -48,7 +48,7 @@ def test_bad_file_shows_the_reason_next_to_the_form(
     bad = tmp_path / "report.csv"
     bad.write_bytes(b"PK\x03\x04" + bytes(200))
     page.goto(live_server.url)
-    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_label("Data file").set_input_files(str(bad))
     expect(page.locator("#upload-status .error-message")).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/")
     screenshot(page, "upload-error")

@@ -21,7 +21,7 @@ def test_tokens_by_keyboard_recompute_the_profile(
     csv_path = tmp_path / "houses.csv"
     csv_path.write_text(CSV)
     page.goto(live_server.url)
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("Data file").set_input_files(str(csv_path))
     expect(page).to_have_url(f"{live_server.url}/datasets/1", timeout=SERVER_WORK_MS)
     veneer = page.locator(".profile-table tr", has=page.get_by_role("rowheader", name="veneer"))
     expect(veneer).to_contain_text("`None` appears 20 times in this column: a category or missing?")

@@ -26,7 +26,7 @@ def test_run_a_sweep_and_read_its_leaderboard(page: Page, live_server: Any, tmp_
     csv_path = tmp_path / "blobs.csv"
     blobs_csv(csv_path)
     page.goto(live_server.url)
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("Data file").set_input_files(str(csv_path))
     expect(page.get_by_role("heading", name="blobs.csv")).to_be_visible()
     page.get_by_role("button", name="New sweep").click()
 

@@ -35,7 +35,7 @@ def test_build_train_and_watch(page: Page, live_server: Any, tmp_path: Path, scr
     csv_path = tmp_path / "spirals.csv"
     spirals_csv(csv_path)
     page.goto(live_server.url)
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("Data file").set_input_files(str(csv_path))
     expect(page.get_by_role("heading", name="spirals.csv")).to_be_visible()
     page.get_by_role("button", name="New experiment").click()
 

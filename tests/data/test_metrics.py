@@ -105,6 +105,16 @@ def test_permutation_importance_ranks_the_feature_that_matters() -> None:
     _strict_json(found)
 
 
+def test_permutation_importance_reads_rounding_noise_as_zero() -> None:
+    from app.data.importance import permutation_importance
+
+    X = RNG.normal(size=(50, 2)).astype(np.float32)
+    scores = iter([0.3] + [0.1 + 0.2] * 3)  # 0.1 + 0.2 is 0.30000000000000004: the same score
+
+    found = permutation_importance(X, {"a": slice(0, 2)}, lambda rows_X, rows: next(scores), n_repeats=3)
+    assert found[0]["importance"] == 0.0 and found[0]["std"] == 0.0  # not -5.6e-17 ("-0.0000000000000000555")
+
+
 def test_curves_default_to_the_minority_class_of_the_training_rows() -> None:
     from app.data.evaluation import classification_evaluation
 

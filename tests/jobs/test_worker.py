@@ -6,6 +6,7 @@ import io
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -91,6 +92,28 @@ def test_a_worker_trains_and_records_every_epoch(
     assert set(body["metrics"]) == {"train", "validation", "test"}
     assert (settings.experiments_dir / str(experiment_id) / "weights.npz").exists()
     assert run_next(make_context(settings, sessions)) is None  # the queue is empty
+
+
+def test_without_early_stopping_the_kept_epoch_is_the_latest_while_it_trains(
+    client: TestClient, settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live page marks the epoch whose weights are kept: with no early stopping, the last one."""
+    from app.jobs import runner
+
+    reported: list[tuple[int, int | None]] = []
+    record = runner.record_epoch
+
+    def spy(**kwargs: Any) -> bool:
+        reported.append((kwargs["row"].epoch, kwargs["best_epoch"]))
+        return record(**kwargs)
+
+    monkeypatch.setattr(runner, "record_epoch", spy)
+    experiment_id = new_experiment(  # a large step: the validation loss does not fall every epoch
+        client, new_dataset(client), epochs=30, learning_rate=0.5, early_stopping_patience=None
+    )
+    assert run_next(make_context(settings, sessions)) == experiment_id
+    assert [epoch for epoch, _ in reported] == list(range(1, 31))
+    assert all(best == epoch for epoch, best in reported)
 
 
 def test_cancel_of_a_queued_experiment_is_immediate(client: TestClient) -> None:

@@ -248,7 +248,7 @@ def test_pages(client: TestClient, dataset_id: int, settings: Settings, sessions
 def test_sweep_status(statuses: list[str], cancelled: bool, expected: str) -> None:
     from types import SimpleNamespace
 
-    from app.web.sweeps import sweep_status
+    from app.services.sweeps import sweep_status
 
     experiments = [SimpleNamespace(status=status) for status in statuses]
     assert sweep_status(SimpleNamespace(cancel_requested=cancelled), experiments) == expected  # type: ignore[arg-type]

@@ -164,3 +164,42 @@ def test_parquet_column_limit(tmp_path: Path) -> None:
     path.write_bytes(parquet_bytes(pd.DataFrame({f"c{i}": [1, 2] for i in range(6)})))
     with pytest.raises(ValueError, match="6 columns; LayerLab reads at most 5"):
         read_table_file(path, CsvLimits(max_rows=10, max_columns=5))
+
+
+def test_another_sheet_becomes_a_dataset_of_its_own(client: TestClient) -> None:
+    content = workbook({"Sales": SALES, "Costs": [["a", "b"], [1, 2], [3, 4]]})
+    first = upload(client, content, "book.xlsx").json()
+    assert (first["sheet"], first["sheets"]) == ("Sales", ["Sales", "Costs"])
+    response = client.post(f"/api/datasets/{first['id']}/sheets", json={"sheet": "Costs"})
+    assert response.status_code == 201, response.text
+    costs = response.json()
+    assert costs["name"] == "book.xlsx – Costs" and costs["sheet"] == "Costs"
+    assert [column["name"] for column in costs["columns"]] == ["a", "b"]
+    again = client.get(f"/api/datasets/{first['id']}").json()  # the first is untouched
+    assert [column["name"] for column in again["columns"]] == [row for row in SALES[0]]
+    sales = client.post(f"/api/datasets/{costs['id']}/sheets", json={"sheet": "Sales"}).json()
+    assert sales["name"] == "book.xlsx – Sales" and sales["rows"] == 4
+
+
+def test_a_sheet_it_does_not_have_or_a_csv_is_a_sentence_and_adds_nothing(client: TestClient) -> None:
+    first = upload(client, workbook({"Sales": SALES, "Costs": [["a"], [1]]}), "book.xlsx").json()
+    response = client.post(f"/api/datasets/{first['id']}/sheets", json={"sheet": "Budget"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "Choose one of the workbook's sheets: “Sales”, “Costs”."
+    csv = client.post("/api/datasets", files={"file": ("a.csv", b"x,y\n1,2\n3,4\n", "text/csv")}).json()
+    response = client.post(f"/api/datasets/{csv['id']}/sheets", json={"sheet": "Sales"})
+    assert response.status_code == 422 and "Only an Excel workbook has sheets" in response.json()["detail"]
+    assert client.post(f"/api/datasets/{first['id']}/sheets", json={"sheet": ""}).status_code == 422
+    assert len(client.get("/api/datasets").json()) == 2
+
+
+def test_the_dataset_page_offers_the_other_sheets(client: TestClient) -> None:
+    first = upload(client, workbook({"Sales": SALES, "Costs": [["a", "b"], [1, 2]]}), "book.xlsx").json()
+    page = client.get(f"/datasets/{first['id']}").text
+    assert 'action="/datasets/{}/sheets"'.format(first["id"]) in page and '<option value="Costs">' in page
+    assert '<option value="Sales">' not in page  # the sheet it already is
+    response = client.post(f"/datasets/{first['id']}/sheets", data={"sheet": "Costs"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get(response.headers["location"]).text.count("book.xlsx – Costs") >= 1
+    wrong = client.post(f"/datasets/{first['id']}/sheets", data={"sheet": "Nope"})
+    assert wrong.status_code == 422 and "Choose one of the workbook" in wrong.text

@@ -3,9 +3,8 @@ initial weights: no model, predictions or scores to offer, and advice instead.""
 
 from __future__ import annotations
 
-from fastapi import HTTPException
-
 from app.db.models import Experiment, ExperimentStatus
+from app.services.errors import ServiceError
 
 SUGGESTED_LEARNING_RATE = 0.001
 
@@ -38,6 +37,6 @@ def require_trained(experiment: Experiment) -> None:
     """409 with the advice when the run never finished an epoch."""
     advice = divergence_advice(experiment)
     if advice:
-        raise HTTPException(
+        raise ServiceError(
             409, f"Experiment {experiment.id} has no trained model or predictions to offer. {advice}"
         )
