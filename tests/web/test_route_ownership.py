@@ -35,6 +35,7 @@ VALID: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/experiments/{experiment_id}/continue"): {"json": {"epochs": 2}},
     ("POST", "/api/sweeps/{sweep_id}/reveal"): {"json": {"config": 1}},
     ("POST", "/experiments/{experiment_id}/continue"): {"data": {"epochs": "2"}},
+    ("POST", "/api/datasets/{dataset_id}/sheets"): {"json": {"sheet": "Sheet1"}},
 }
 SIGN_OUT = {("POST", "/logout"), ("POST", "/logout/everywhere"), ("DELETE", "/api/session")}
 
