@@ -46,7 +46,7 @@ def test_sign_in_train_sign_out_and_stay_private(
     _sign_in(page, url, "ana")
     csv_path = tmp_path / "pets.csv"
     csv_path.write_text(CSV)
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("Data file").set_input_files(str(csv_path))
     expect(page.get_by_role("heading", name="pets.csv")).to_be_visible()
     page.get_by_role("button", name="New experiment").click()
     page.get_by_label("Epochs", exact=True).fill("3")
