@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import uvicorn
 
 from app.config import Settings
 from app.main import create_app
+from app.services.accounts import bind_refusal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
         if value is not None
     }
     settings = Settings(**overrides)
+    refusal = bind_refusal(settings)
+    if refusal:
+        sys.exit(refusal)
     print(f"LayerLab at http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level="warning",

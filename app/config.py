@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,6 +70,31 @@ class Settings(BaseSettings):
         description="With `dask`: the scheduler's address (`tcp://host:8786`); empty starts a local cluster "
         "of `workers` single-threaded processes.",
     )
+    auth: Literal["none", "password"] = Field(
+        default="none",
+        description="`none`: one person on this machine (loopback addresses only); `password`: accounts, "
+        "sign-in, API tokens and ownership of every dataset and experiment.",
+    )
+    admin_username: str | None = Field(
+        default=None, description="With `password`: the first admin, created at start-up when there are no users."
+    )
+    admin_password: SecretStr | None = Field(
+        default=None, description="With `password`: the first admin's password (at least 8 characters)."
+    )
+    max_running_per_user: int = Field(
+        default=2, ge=1, description="With `password`: most training jobs of one account running at once."
+    )
+    quota_mb: float | None = Field(
+        default=None, gt=0, description="With `password`: most megabytes of datasets one account may store; "
+        "empty means no quota."
+    )
+    session_hours: float = Field(default=24, gt=0, description="With `password`: how long a sign-in lasts, in hours.")
+    invite_hours: float = Field(default=72, gt=0, description="How long an admin's invite link stays valid, in hours.")
+
+    @property
+    def running_limit_per_owner(self) -> int | None:
+        """Fair share applies with accounts only: a single-user server runs its queue in order."""
+        return self.max_running_per_user if self.auth == "password" else None
 
     @property
     def max_upload_bytes(self) -> int:

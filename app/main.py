@@ -34,6 +34,7 @@ from app.web import (
     prediction_pages,
     sweep_pages,
 )
+from app.web.accounts_app import install_accounts, prepare_accounts
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.contract.openapi import document_real_errors
 from app.web.errors import install_error_handlers
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade_to_head(settings.resolved_database_url)
         engine = make_engine(settings.resolved_database_url)
         app.state.session_factory = make_session_factory(engine)
+        prepare_accounts(app.state.session_factory, settings)
         instances = instances_dir(settings.data_dir)
         with app.state.session_factory() as session:  # runs of a previous server of this database
             requeue_dead_cluster_runs(session=session, instances=instances)
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = make_templates()
+    install_accounts(app, settings)
     app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_json_bytes)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)

@@ -16,6 +16,7 @@ from app.data.ingest import IngestedTable
 from app.data.profiling import DatasetProfile
 from app.db.experiments import revoke_active
 from app.db.models import Dataset, Experiment
+from app.db.ownership import ensure_may_change
 
 
 def _display_name(original_name: str) -> str:
@@ -81,6 +82,7 @@ def dataset_path(*, datasets_dir: Path, dataset: Dataset) -> Path:
 
 def delete_dataset(*, session: Session, datasets_dir: Path, experiments_dir: Path, dataset: Dataset) -> None:
     """Cancel its jobs, delete the rows (experiments cascade), the files once that has committed."""
+    ensure_may_change(dataset)
     path = dataset_path(datasets_dir=datasets_dir, dataset=dataset)
     experiment_ids = session.scalars(select(Experiment.id).where(Experiment.dataset_id == dataset.id)).all()
     revoke_active(session=session, experiment_ids=experiment_ids)  # running workers stop first

@@ -14,12 +14,13 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, aliased
 
 from app.db.models import Experiment, ExperimentStatus, utc_now
 
 Status = ExperimentStatus
+FAIR_CLAIM_LOCK_KEY = 7_143_210_519  # any fixed number: fair-share claims, one at a time per database
 
 
 class ClaimLost(Exception):
@@ -37,26 +38,34 @@ def claim_next_experiment(
     lease_seconds: float,
     claim_token: str | None = None,
     instance_id: str | None = None,
+    max_running_per_owner: int | None = None,
 ) -> int | None:
-    """Atomically move the oldest queued experiment to `running` for this worker.
+    """Atomically move the next queued experiment to `running` for this worker.
 
-    The claim token (a fresh one unless given) must accompany every later write of the run.
-    On PostgreSQL, claims at the same moment skip each other's row (FOR UPDATE SKIP LOCKED)
-    instead of queueing behind it and then finding it taken; SQLite, which locks the whole
-    database for a write, renders no FOR UPDATE.
+    Without accounts, the next is the oldest. With `max_running_per_owner` (accounts on), an
+    owner already running that many waits, and the queue is served round robin across owners
+    (`fair_order`). The claim token (a fresh one unless given) must accompany every later
+    write of the run. On PostgreSQL, claims at the same moment skip each other's row (FOR
+    UPDATE SKIP LOCKED) instead of queueing behind it; SQLite, which locks the whole database
+    for a write, renders no FOR UPDATE.
     """
     now = utc_now()
-    oldest_queued = (
-        select(Experiment.id)
-        .where(Experiment.status == Status.QUEUED)
-        .order_by(Experiment.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
+    queued = aliased(Experiment)
+    next_queued = select(queued.id).where(queued.status == Status.QUEUED)
+    if max_running_per_owner is None:
+        next_queued = next_queued.order_by(queued.id)
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            # Claims one at a time while the limit is counted, so two cannot both take the last place.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FAIR_CLAIM_LOCK_KEY})
+        running, last_start = fair_order(queued)
+        next_queued = next_queued.where(
+            queued.owner_id.is_(None) | (running < max_running_per_owner)
+        ).order_by(running, last_start.nulls_first(), queued.id)
+    next_queued_id = next_queued.limit(1).with_for_update(skip_locked=True).scalar_subquery()
     claimed = session.execute(
         update(Experiment)
-        .where(Experiment.id == oldest_queued, Experiment.status == Status.QUEUED)
+        .where(Experiment.id == next_queued_id, Experiment.status == Status.QUEUED)
         .values(
             status=Status.RUNNING,
             worker_id=worker_id,
@@ -69,6 +78,23 @@ def claim_next_experiment(
     ).scalar_one_or_none()
     session.commit()
     return claimed
+
+
+def fair_order(queued: Any) -> tuple[Any, Any]:
+    """For a queued row: how many runs its owner holds now, and when the owner's last run started.
+
+    Ordering by both serves owners round robin: whoever holds fewest runs first, then whoever
+    waited longest since their last start, then the oldest submission; a queue of 200 runs
+    of one owner does not hold up the one run of another.
+    """
+    other = aliased(Experiment)
+    running = (
+        select(func.count(other.id))
+        .where(other.owner_id == queued.owner_id, other.status.in_(Status.LEASED))
+        .scalar_subquery()
+    )
+    last_start = select(func.max(other.started_at)).where(other.owner_id == queued.owner_id).scalar_subquery()
+    return running, last_start
 
 
 def claimed(experiment_id: int, claim_token: str) -> Any:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum, nonmember
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -57,6 +57,10 @@ class Dataset(Base):
     # experiment (which joins its dataset), would otherwise parse it on each request.
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Accounts (LAYERLAB_AUTH=password): who owns it (None on a single-user server), and
+    # whether every account may read it and train on it.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def profile_model(self) -> StoredProfile:
@@ -128,6 +132,7 @@ class Sweep(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     revealed_config: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
 
@@ -175,6 +180,7 @@ class Experiment(Base):
     parent_epoch: Mapped[int | None] = mapped_column(Integer, default=None)
     # Where the run ran: the Dask worker's address (None on the local pool).
     worker_address: Mapped[str | None] = mapped_column(String(255), default=None)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None)
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
     sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)
@@ -194,3 +200,76 @@ class EpochMetric(Base):
     seconds: Mapped[float] = mapped_column(Float)
     # A look inside the network at this epoch (app.engine.inspection), when recorded.
     inspection: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+
+
+class UserRole:
+    ADMIN = "admin"  # manages accounts and sees every account's work
+    MEMBER = "member"  # sees their own work and the datasets shared with everyone
+    ALL = (ADMIN, MEMBER)
+
+
+class User(Base):
+    """An account of a server with `LAYERLAB_AUTH=password`."""
+
+    __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, with its parameters and salt
+    role: Mapped[str] = mapped_column(String(8), default=UserRole.MEMBER)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class LoginSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ApiToken(Base):
+    """A named token for scripts (`Authorization: Bearer`), shown once, stored hashed."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Invite(Base):
+    """A link an admin hands out: whoever opens it before it expires picks a name and password."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(8))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AuditEvent(Base):
+    """Who did what: sign-ins (and refusals), account changes, deletes, shares."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    actor: Mapped[str | None] = mapped_column(String(64), default=None)  # a username: kept if the account goes
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str | None] = mapped_column(String(64), default=None)

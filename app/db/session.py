@@ -9,6 +9,8 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.db.ownership  # noqa: F401  (its session events scope every query to the current account)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

@@ -206,7 +206,8 @@ class DaskExecutor:
         worker_id = f"{CLUSTER_WORKER_PREFIX}{self.instance_id[:16]}:{self._claimed}"
         with self._sessions() as session:
             experiment_id = claim_next_experiment(session=session, worker_id=worker_id, lease_seconds=LEASE_SECONDS,
-                                                  claim_token=token, instance_id=self.instance_id)
+                                                  claim_token=token, instance_id=self.instance_id,
+                                                  max_running_per_owner=self._settings.running_limit_per_owner)
             if experiment_id is None:
                 return False
             inputs = run_inputs(session=session, settings=self._settings, experiment_id=experiment_id,

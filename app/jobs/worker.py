@@ -71,6 +71,7 @@ def run_next(context: WorkerContext) -> int | None:
             lease_seconds=LEASE_SECONDS,
             claim_token=claim_token,
             instance_id=context.instance_id,
+            max_running_per_owner=context.settings.running_limit_per_owner,
         )
     if experiment_id is None:
         return None

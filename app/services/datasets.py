@@ -17,6 +17,7 @@ from app.data.missing_tokens import validate_tokens
 from app.data.samples import write_sample_csv
 from app.db.datasets import dataset_path, delete_dataset, store_dataset, store_profile
 from app.db.models import Dataset
+from app.db.ownership import ensure_may_change
 from app.services.errors import ServiceError
 
 SHEET_SEPARATOR = " – "  # a dataset read from another sheet is named "book.xlsx – Costs"
@@ -85,7 +86,8 @@ def add_sheet(session: Session, settings: Settings, dataset: Dataset, sheet: obj
 
 def choose_missing_tokens(session: Session, settings: Settings, dataset: Dataset, tokens: object) -> Dataset:
     """Re-profile the dataset with the person's missing-value tokens; 422 (nothing changed)
-    for bad tokens or a file that can no longer be read."""
+    for bad tokens or a file that can no longer be read; 403 for a dataset shared by another account."""
+    ensure_may_change(dataset)  # before the stored Parquet copy is rewritten
     try:
         chosen = validate_tokens(tokens)
         parsed, profile = reingest_with_tokens(
