@@ -13,7 +13,7 @@ from typing import Any
 
 from app.data.encoders import encoded_width
 from app.data.tasks import task_of_profile
-from app.jobs.pipeline import LOSS_OF_TASK, OUTPUT_OF_TASK
+from app.jobs.fitted_pipeline import LOSS_OF_TASK, OUTPUT_OF_TASK
 from app.specs import LayerSpec
 
 LOSS_NAMES = {
