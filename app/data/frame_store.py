@@ -29,12 +29,20 @@ def write_frame(frame: pd.DataFrame, path: Path, missing_tokens: list[str] | Non
     metadata = dict(table.schema.metadata or {})
     metadata[_TOKENS_KEY] = json.dumps(missing_tokens).encode()
     partial = path.with_name(path.name + ".part")
-    # LZ4 and dictionaries for text only: about half the CPU time of zstd with dictionaries
-    # everywhere (a million distinct floats make a dictionary for nothing), and quicker to load.
+    # Dictionaries for text only (a million distinct floats make a dictionary for nothing), no
+    # compression and no column statistics: this copy is read whole, never filtered, and
+    # compressing and summarising it cost more CPU than reading the CSV (it lives beside the
+    # uploaded file, so its size is of the same order).
     text = [
         field.name for field in table.schema if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
     ]
-    pq.write_table(table.replace_schema_metadata(metadata), partial, compression="lz4", use_dictionary=text)
+    pq.write_table(
+        table.replace_schema_metadata(metadata),
+        partial,
+        compression="none",
+        use_dictionary=text,
+        write_statistics=False,
+    )
     os.replace(partial, path)
 
 

@@ -244,3 +244,37 @@ def test_histogram_and_quantiles_match_numpy(seed: int) -> None:
     assert column.histogram["counts"] == expected.tolist()
     stats = column.stats
     assert [stats["q1"], stats["median"], stats["q3"]] == pytest.approx(np.quantile(values, [0.25, 0.5, 0.75]))
+
+
+def test_number_columns_profiled_together_match_one_by_one() -> None:
+    """The block path (all number columns sorted at once) gives each column the profile the
+    column-by-column path gives it: kinds, counts, statistics and histograms."""
+    from app.data.profiling import profile_column
+
+    rows = 3000
+    values = rng.normal(50, 12, rows)
+    with_gaps = values.copy()
+    with_gaps[::7] = np.nan
+    with_infinities = values.copy()
+    with_infinities[:5] = np.inf
+    with_infinities[5:9] = -np.inf
+    shuffled_ids = rng.permutation(rows) + 1000
+    frame = pd.DataFrame(
+        {
+            "floats": values,
+            "with_gaps": with_gaps,
+            "with_infinities": with_infinities,
+            "whole_floats": np.round(values),
+            "wide_integers": rng.integers(0, 10**6, rows),
+            "shuffled_ids": shuffled_ids,
+            "gapped_ids": np.arange(rows) * 3,
+            "negative": -np.abs(values),
+        }
+    )
+    together = {column.name: column for column in profile_frame(frame).columns}
+    for name in frame.columns:
+        alone = profile_column(name, frame[name])
+        block = together[name]
+        assert (block.kind, block.missing, block.unique) == (alone.kind, alone.missing, alone.unique), name
+        assert block.stats == pytest.approx(alone.stats, rel=1e-9), name
+        assert block.histogram == alone.histogram, name
