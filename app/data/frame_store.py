@@ -17,6 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 _TOKENS_KEY = b"layerlab.missing_tokens"
+# A row group is encoded whole in memory before it is written: small groups keep a million-row
+# upload's peak memory near the frame's own size.
+ROW_GROUP_ROWS = 65_536
 
 
 def frame_path(original: Path) -> Path:
@@ -42,6 +45,7 @@ def write_frame(frame: pd.DataFrame, path: Path, missing_tokens: list[str] | Non
         compression="none",
         use_dictionary=text,
         write_statistics=False,
+        row_group_size=ROW_GROUP_ROWS,
     )
     os.replace(partial, path)
 

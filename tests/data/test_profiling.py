@@ -91,6 +91,14 @@ def test_kind_of_small_columns(values: list, kind: str) -> None:
     assert kinds(pd.DataFrame({"x": values}))["x"] == kind
 
 
+def test_iso_dates_with_short_times_read_as_the_same_instants() -> None:
+    """Hours alone, or hours and minutes, are ISO 8601 times too: read as NumPy reads them."""
+    values = ["2020-01-31T10", "2021-02-15 08:30", "2019-12-01", "2020-05-05T23:59:59.5"]
+    column = profile_of(pd.DataFrame({"when": values})).column("when")
+    assert column.kind == "datetime"
+    assert column.stats == {"min": "2019-12-01T00:00:00", "max": "2021-02-15T08:30:00"}
+
+
 def test_unique_names_are_text_and_unique_codes_are_ids() -> None:
     frame = pd.DataFrame(
         {
