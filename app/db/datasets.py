@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.data.csv_reader import ParsedCsv
 from app.data.frame_store import frame_path
@@ -69,7 +69,9 @@ def store_profile(*, session: Session, dataset: Dataset, parsed: ParsedCsv, prof
 
 
 def list_datasets(*, session: Session) -> Sequence[Dataset]:
-    return session.scalars(select(Dataset).order_by(Dataset.created_at.desc(), Dataset.id.desc())).all()
+    """Newest first, for lists: their JSON columns (how each was read, its notices) stay unloaded."""
+    query = select(Dataset).options(defer(Dataset.read_options), defer(Dataset.notices))
+    return session.scalars(query.order_by(Dataset.created_at.desc(), Dataset.id.desc())).all()
 
 
 def get_dataset(*, session: Session, dataset_id: int) -> Dataset | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from app.db.experiments import delete_experiment, list_experiments
@@ -12,6 +12,7 @@ from app.services import experiments
 from app.specs import MAX_EPOCHS, ExperimentSpec
 from app.web.contract.common import error_responses
 from app.web.contract.experiments import ExperimentDetail, ExperimentSummary
+from app.web.contract_json import contract_json
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
@@ -42,10 +43,13 @@ def list_all(session: SessionDep, dataset_id: QueryId = None) -> list[Experiment
 
 
 @router.get(
-    "/{experiment_id}", summary="One experiment: status, spec, metrics per split", responses=error_responses(404, 422)
+    "/{experiment_id}", summary="One experiment: status, spec, metrics per split", responses=error_responses(404, 422),
+    response_model=ExperimentDetail,
 )
-def one(experiment_id: PathId, session: SessionDep) -> ExperimentDetail:
-    return ExperimentDetail.model_validate(experiment_detail(session, experiment_or_404(session, experiment_id)))
+def one(experiment_id: PathId, session: SessionDep) -> Response:
+    """Polled by every open experiment page: serialised here, in the route's one trip to a thread."""
+    detail = experiment_detail(session, experiment_or_404(session, experiment_id))
+    return contract_json(ExperimentDetail.model_validate(detail))
 
 
 @router.post(

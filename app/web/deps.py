@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db.datasets import get_dataset
@@ -19,9 +20,34 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, opened and closed on the event loop when that does no I/O.
+
+    A plain generator would take two extra trips to the thread pool per request (each a GIL
+    hand-over that queues behind every other reader's). Opening a session touches no database;
+    closing one only rolls back in memory unless a write is still open (SQLite), and otherwise
+    runs in a thread like the route."""
+    session = request.app.state.session_factory()
+    try:
         yield session
+    finally:
+        if closes_in_memory(session):
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
+
+
+def closes_in_memory(session: Session) -> bool:
+    """True when closing `session` does no database I/O: it never connected, or it holds a SQLite
+    connection with no transaction open (SQLite begins one only for a write; a rollback of a
+    read is a check of a flag). Another database's rollback is a round trip over the network."""
+    transaction = session.get_transaction()
+    if transaction is None:
+        return True
+    connection = session.connection()  # the one the transaction holds: no new connection
+    if connection.dialect.name != "sqlite":
+        return False
+    return not connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

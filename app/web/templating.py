@@ -14,6 +14,7 @@ from app.specs import HiddenActivation, OptimizerName
 from app.web.bar_charts import importance_chart, probability_chart, spark_chart
 from app.web.builder_training import training_options_view
 from app.web.number_text import significant
+from app.web.static_urls import install_url_for
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 KIND_LABELS: dict[ColumnKind, str] = {
@@ -83,6 +84,10 @@ def percent(part: int, whole: int) -> str:
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    # The templates ship with the code, which does not change under a running server either:
+    # compiled once, not checked against their files' times on every page.
+    templates.env.auto_reload = False
+    install_url_for(templates.env)
     templates.env.filters.update(
         significant=significant, count=count, filesize=filesize, time_ago=time_ago, percent=percent,
         importance_chart=importance_chart, probability_chart=probability_chart, spark_chart=spark_chart,

@@ -1,0 +1,118 @@
+"""What one request of the busiest routes costs the server: one trip to the thread pool, a
+session that is closed by the end of the request, and no column the page does not show.
+
+Every trip to the thread pool is a hand-over of the GIL between the event loop and a worker
+thread; with several readers at once those hand-overs queue, so the home page and an
+experiment's JSON each make exactly one (the route itself)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio.to_thread
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from tests.conftest import Database
+
+pytestmark = pytest.mark.databases
+
+CSV = "size,colour,direction\n" + "".join(
+    f"{i % 30},{['red', 'blue', 'green'][i % 3]},{'up' if i % 30 >= 15 else 'down'}\n" for i in range(60)
+)
+
+
+@pytest.fixture
+def trained(client: TestClient, run_queued: Callable[[], int]) -> int:
+    files = {"file": ("d.csv", io.BytesIO(CSV.encode()), "text/csv")}
+    dataset = client.post("/api/datasets", files=files).json()
+    spec = {"dataset_id": dataset["id"], "label": "direction", "training": {"epochs": 2}}
+    experiment_id = int(client.post("/api/experiments", json=spec).json()["id"])
+    assert run_queued() == 1
+    return experiment_id
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function the app runs in its thread pool."""
+    made: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counting(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        made.append(getattr(function, "__qualname__", repr(function)))
+        return await real(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return made
+
+
+@pytest.fixture
+def route_trips(database: Database) -> int:
+    """The route's own trip, plus closing the session on a database that answers over the network."""
+    return 1 if database.backend == "sqlite" else 2
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    caught: list[str] = []
+
+    def catch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        caught.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", catch)
+    yield caught
+    event.remove(Engine, "before_cursor_execute", catch)
+
+
+def test_the_home_page_takes_one_trip_to_the_thread_pool(
+    client: TestClient, trained: int, trips: list[str], route_trips: int
+) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "d.csv" in page.text
+    assert len(trips) == route_trips, trips
+
+
+def test_an_experiments_json_takes_one_trip_to_the_thread_pool(
+    client: TestClient, trained: int, trips: list[str], route_trips: int
+) -> None:
+    body = client.get(f"/api/experiments/{trained}").json()
+    assert body["id"] == trained and body["status"] == "completed"
+    assert len(trips) == route_trips, trips
+
+
+def test_an_unknown_experiment_is_still_a_404_sentence(
+    client: TestClient, trips: list[str], route_trips: int
+) -> None:
+    response = client.get("/api/experiments/999")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "There is no experiment 999."}
+    assert len(trips) == route_trips, trips
+
+
+def test_every_session_is_closed_when_its_request_ends(client: TestClient, trained: int) -> None:
+    pool = client.app.state.session_factory.kw["bind"].pool  # type: ignore[attr-defined]
+    for path in ("/", f"/api/experiments/{trained}", "/api/experiments/999", "/api/datasets"):
+        client.get(path)
+        assert pool.checkedout() == 0, path
+
+
+def test_the_home_page_reads_only_the_columns_it_shows(
+    client: TestClient, trained: int, statements: list[str]
+) -> None:
+    client.get("/")
+    listing = [s for s in statements if "FROM datasets" in s]
+    assert listing, statements
+    for statement in listing:
+        for heavy in ("datasets.profile", "datasets.notices", "datasets.read_options"):
+            assert heavy not in statement, statement
+
+
+def test_static_links_follow_the_address_the_page_was_asked_at(client: TestClient) -> None:
+    """Static URLs are worked out once per address, not once per page, and still name that address."""
+    for host in ("127.0.0.1", "localhost", "127.0.0.1"):
+        page = client.get("/", headers={"host": f"{host}:8000"}).text
+        assert f'href="http://{host}:8000/static/layerlab.css"' in page
+        assert f'src="http://{host}:8000/static/app.js"' in page
