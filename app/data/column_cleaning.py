@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from app.data.arrow_columns import arrow_text, is_padded
+from app.data.arrow_columns import ValueCounts, arrow_text, is_padded, known_counts
 from app.data.csv_options import NumberFormat
 from app.data.numeric_profiles import number_blocks
 
@@ -81,15 +82,26 @@ def text_column_names(frame: pd.DataFrame) -> list:
     return [name for name, dtype in frame.dtypes.items() if is_text_dtype(dtype)]
 
 
-def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
+def strip_text(frame: pd.DataFrame, names: list[str] | None = None, counted: ValueCounts | None = None) -> None:
+    """`counted`: text columns' value counts taken while reading: padding is then looked for
+    among the distinct values, not every value."""
     for name in text_column_names(frame) if names is None else names:
         column = frame[name]
         array = arrow_text(column)
-        if array is not None and not is_padded(array):
+        if array is not None and not _may_be_padded(array, known_counts(counted, str(name), column)):
             continue  # nothing to strip, and no empty value: a whole-column check, no copy
         if is_text(column):
             stripped = column.str.strip(PADDING)
             frame[name] = stripped.mask(stripped == "")
+
+
+def _may_be_padded(array: pa.ChunkedArray, counts: pa.StructArray | None) -> bool:
+    if counts is None:
+        return is_padded(array)
+    values = counts.field("values")
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False  # ISO dates counted as instants: none is padded or empty
+    return is_padded(values)
 
 
 def convert_large_integers(frame: pd.DataFrame, text_columns: list[str]) -> None:
@@ -186,11 +198,12 @@ def infinite_to_missing(frame: pd.DataFrame, notices: list[str] | None) -> None:
             )
 
 
-def clean_frame(frame: pd.DataFrame, strip: bool) -> Cleaning:
-    """Detect and apply every conversion in place; the result records them for `reapply`."""
+def clean_frame(frame: pd.DataFrame, strip: bool, counted: ValueCounts | None = None) -> Cleaning:
+    """Detect and apply every conversion in place; the result records them for `reapply`.
+    `counted`: text columns' value counts taken while reading."""
     cleaning = Cleaning()
     if strip:
-        strip_text(frame)
+        strip_text(frame, counted=counted)
     cleaning.text_columns = find_large_integer_columns(frame)
     for name in cleaning.text_columns:
         cleaning.notices.append(f'Column "{name}" holds integers too large for 64-bit numbers, so it was kept as text.')
