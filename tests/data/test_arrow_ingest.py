@@ -214,3 +214,13 @@ def test_which_float_columns_pandas_would_type_otherwise(chunks: list, needs_tex
     from app.data.arrow_csv import _needs_text
 
     assert _needs_text(pa.chunked_array(chunks, type=pa.float64())) is needs_text
+
+
+def test_a_chosen_token_that_is_a_date_is_missing_among_many_timestamps(tmp_path: Path) -> None:
+    """"1900-01-01" chosen as the token for unknown: found even where timestamps are many."""
+    rows = [f"{i},2021-03-01 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}" for i in range(20_000)]
+    rows[7] = "7,1900-01-01"
+    path = tmp_path / "born.csv"
+    path.write_text("id,born\n" + "\n".join(rows) + "\n")
+    parsed = read_csv_file(path, LIMITS, missing_tokens=["1900-01-01"])
+    assert parsed.frame["born"].isna().sum() == 1 and pd.isna(parsed.frame["born"].iloc[7])
