@@ -8,6 +8,7 @@ therefore happens here, on the Arrow data.
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -28,15 +29,16 @@ def known_counts(counted: ValueCounts | None, name: str, column: pd.Series) -> p
     return entry[1] if entry is not None and entry[0] is column.array else None
 
 
-def count_values(arrays: dict[str, pa.ChunkedArray]) -> dict[str, pa.StructArray]:
+def count_values(arrays: dict[str, pa.ChunkedArray], dates_as_instants: bool = True) -> dict[str, pa.StructArray]:
     """Each array's value counts (`values`, `counts`), several at once: Arrow counts outside
-    the GIL, one core per column. A column of mostly distinct ISO dates and times is counted as
-    instants, its `values` then timestamps: sorting 8-byte numbers costs a fraction of hashing
-    a million strings."""
+    the GIL, one core per column. With `dates_as_instants` (no missing-value token is itself a
+    date), a column of mostly distinct ISO dates and times is counted as instants, its `values`
+    then timestamps: sorting 8-byte numbers costs a fraction of hashing a million strings."""
+    count = _value_counts if dates_as_instants else pc.value_counts
     if len(arrays) < 2:
-        return {name: _value_counts(array) for name, array in arrays.items()}
+        return {name: count(array) for name, array in arrays.items()}
     with ThreadPoolExecutor(max_workers=min(len(arrays), os.cpu_count() or 1)) as pool:
-        return dict(zip(arrays, pool.map(_value_counts, arrays.values()), strict=True))
+        return dict(zip(arrays, pool.map(count, arrays.values()), strict=True))
 
 
 def _value_counts(array: pa.ChunkedArray) -> pa.StructArray:
@@ -47,8 +49,13 @@ def _value_counts(array: pa.ChunkedArray) -> pa.StructArray:
     return pc.value_counts(array)
 
 
+def looks_like_iso_date(text: str) -> bool:
+    return re.match(_ISO_DATE_START, text) is not None
+
+
 _REPEATS_HEAD = 16_384
 _ISO_HEAD = 64
+_ISO_DATE_START = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"  # for Arrow's RE2 and Python's re alike
 
 
 def iso_instants(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
@@ -57,7 +64,7 @@ def iso_instants(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
     Arrow's cast is the check: it refuses a zone, an unpadded or impossible date and more than
     six fraction digits, and NumPy and pandas read what it accepts as the same instants."""
     head = pc.drop_null(values.slice(0, _ISO_HEAD))
-    if not len(head) or not pc.all(pc.match_substring_regex(head, r"^\d{4}-\d{2}-\d{2}")).as_py():
+    if not len(head) or not pc.all(pc.match_substring_regex(head, _ISO_DATE_START)).as_py():
         return None  # not dates: spare the cast of the whole column
     try:
         instants = pc.cast(values, pa.timestamp("us"))

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from app.data.arrow_columns import ValueCounts, arrow_text, count_values, text_series
+from app.data.arrow_columns import ValueCounts, arrow_text, count_values, looks_like_iso_date, text_series
 
 DEFAULT_MISSING_TOKENS = (
     "NA",
@@ -66,7 +66,8 @@ def apply_tokens(frame: pd.DataFrame, tokens: list[str] | None, counted: ValueCo
     numeric_tokens = _numeric_tokens(tokens or [])
     texts = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
     arrays = {name: array for name in texts if (array := arrow_text(frame[name])) is not None}
-    all_counts = count_values(arrays)
+    # A chosen token that is a date ("1900-01-01" for unknown) must be found among the text.
+    all_counts = count_values(arrays, dates_as_instants=not any(map(looks_like_iso_date, keys)))
     for name, dtype in frame.dtypes.items():
         if numeric_tokens and _is_number_dtype(dtype):
             if counts := _mask_numbers(frame, str(name), numeric_tokens):

@@ -117,7 +117,8 @@ class _FilePartCollector:
         chunk = memoryview(data)[start:end]  # a view: no copy of every chunk
         self.sink.write(chunk)
         if self.digest is not None:
-            self.digest.feed(chunk)
+            # The digest reads the view later, on its thread: only immutable bytes may wait.
+            self.digest.feed(chunk if isinstance(data, bytes) else bytes(chunk))
 
     def on_part_end(self) -> None:
         self._in_file = False

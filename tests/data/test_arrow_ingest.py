@@ -192,3 +192,35 @@ def test_instants_are_counted_in_sorted_order_with_missing_last() -> None:
     instants = counted.field("values").to_pylist()
     assert instants[-1] is None and instants[:-1] == sorted(instants[:-1])
     assert counted.field("counts").to_pylist() == [2] + [1] * 55 + [1]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "needs_text"),
+    [
+        ([[0.5, 1.25], [2.0]], False),  # fractions: floats to pandas too
+        ([[1.0, 2.0], [3.0]], True),  # whole and complete: perhaps "+5", int64 to pandas
+        ([[1.0, None], [3.0]], False),  # whole with a gap: float64 to pandas as well
+        ([[1.5, float("nan")], [2.0]], True),  # "NaN" written in the file: text to pandas
+        ([[1.5, 2.0**64], [None]], True),  # beyond int64: perhaps an integer's digits
+        ([[1.5, float("inf")], [2.0]], False),  # an infinity among fractions
+        ([[float("-inf"), 2.0**70], [2.5]], True),  # an infinity beside a huge value
+        ([[float("inf"), float("-inf")]], False),  # nothing finite
+        ([[None, None]], False),  # all missing
+    ],
+)
+def test_which_float_columns_pandas_would_type_otherwise(chunks: list, needs_text: bool) -> None:
+    import pyarrow as pa
+
+    from app.data.arrow_csv import _needs_text
+
+    assert _needs_text(pa.chunked_array(chunks, type=pa.float64())) is needs_text
+
+
+def test_a_chosen_token_that_is_a_date_is_missing_among_many_timestamps(tmp_path: Path) -> None:
+    """"1900-01-01" chosen as the token for unknown: found even where timestamps are many."""
+    rows = [f"{i},2021-03-01 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}" for i in range(20_000)]
+    rows[7] = "7,1900-01-01"
+    path = tmp_path / "born.csv"
+    path.write_text("id,born\n" + "\n".join(rows) + "\n")
+    parsed = read_csv_file(path, LIMITS, missing_tokens=["1900-01-01"])
+    assert parsed.frame["born"].isna().sum() == 1 and pd.isna(parsed.frame["born"].iloc[7])
