@@ -44,10 +44,12 @@ def closes_in_memory(session: Session) -> bool:
     transaction = session.get_transaction()
     if transaction is None:
         return True
+    if not transaction.is_active:  # a failed flush: the rollback may have work to do
+        return False
     connection = session.connection()  # the one the transaction holds: no new connection
     if connection.dialect.name != "sqlite":
         return False
-    return not connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    return not getattr(connection.connection.dbapi_connection, "in_transaction", True)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

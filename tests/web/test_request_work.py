@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import IntegrityError
 
+from app.db.migrations import upgrade_to_head
+from app.db.models import User
+from app.db.session import make_engine, make_session_factory
 from tests.conftest import Database
 
 pytestmark = pytest.mark.databases
@@ -93,10 +98,22 @@ def test_an_unknown_experiment_is_still_a_404_sentence(
 
 
 def test_every_session_is_closed_when_its_request_ends(client: TestClient, trained: int) -> None:
-    pool = client.app.state.session_factory.kw["bind"].pool  # type: ignore[attr-defined]
-    for path in ("/", f"/api/experiments/{trained}", "/api/experiments/999", "/api/datasets"):
-        client.get(path)
-        assert pool.checkedout() == 0, path
+    """Each request's own sessions (the supervisor's thread polls with the same pool meanwhile)."""
+    state = client.app.state  # type: ignore[attr-defined]
+    made, factory = [], state.session_factory
+
+    def recording() -> Any:
+        made.append(factory())
+        return made[-1]
+
+    state.session_factory = recording
+    try:
+        for path in ("/", f"/api/experiments/{trained}", "/api/experiments/999", "/api/datasets"):
+            made.clear()
+            client.get(path)
+            assert made and all(session.get_transaction() is None for session in made), path
+    finally:
+        state.session_factory = factory
 
 
 def test_the_home_page_reads_only_the_columns_it_shows(
@@ -116,3 +133,24 @@ def test_static_links_follow_the_address_the_page_was_asked_at(client: TestClien
         page = client.get("/", headers={"host": f"{host}:8000"}).text
         assert f'href="http://{host}:8000/static/layerlab.css"' in page
         assert f'src="http://{host}:8000/static/app.js"' in page
+
+
+def test_a_session_closes_on_the_loop_only_when_that_does_no_io(tmp_path: Path) -> None:
+    from app.web.deps import closes_in_memory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade_to_head(str(engine.url))
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        assert closes_in_memory(session)  # never connected
+        session.scalars(select(User)).all()
+        assert closes_in_memory(session)  # a read: SQLite opened no transaction
+        session.add(User(username="ada", password_hash="x"))
+        session.flush()
+        assert not closes_in_memory(session)  # a write is open: its rollback is real work
+        session.rollback()
+        session.add_all([User(username="bo", password_hash="x"), User(username="bo", password_hash="y")])
+        with pytest.raises(IntegrityError):
+            session.flush()
+        assert not closes_in_memory(session)  # a failed flush: no error here, the close runs in a thread
+    engine.dispose()
