@@ -3,9 +3,14 @@ against bare `pandas.read_csv` (with pyarrow installed: Arrow strings, pandas' f
 and pandas' classic path (C engine, NumPy object strings); and an experiment's load of the
 stored Parquet copy against re-reading the CSV.
 
+The goal's figure is the upload to a real `layerlab serve`, streamed from another process as a
+browser sends it: the server's request time, CPU time and peak memory. The in-process upload
+(TestClient) is printed beside it; TestClient reads the whole request body into memory before
+the app sees it, so its time and memory include a client's copies that a server never holds.
+
 Each measurement runs in a fresh Python process, so one cannot warm or bloat the other.
-Peak memory is the child's peak resident set size (VmHWM in /proc/self/status), reset with
-/proc/self/clear_refs after its imports so it counts the work, not the interpreter and
+Peak memory is the process's peak resident set size (VmHWM in /proc/<pid>/status), reset with
+/proc/<pid>/clear_refs after its imports so it counts the work, not the interpreter and
 libraries; the process's total (RSS after imports plus that peak) is printed too. CPU time (all
 threads) is printed beside the wall time: on a busy shared machine the wall-clock ratio mostly
 measures the neighbours, the CPU ratio the work. Targets: the upload within 2x of pandas' wall
@@ -29,7 +34,7 @@ MEMORY_TARGET_RATIO = 1.0
 CACHE = Path(__file__).parent / "out" / f"ingest_{ROWS}x20.csv"
 
 
-MODES = ("pandas", "classic", "layerlab", "upload")
+MODES = ("pandas", "classic", "layerlab", "upload", "served")
 LOAD_MODES = ("load_csv", "load_parquet")
 
 
@@ -49,7 +54,8 @@ def main() -> None:
         "pandas": "pandas.read_csv(path) (pyarrow installed: Arrow strings)",
         "classic": 'pandas.read_csv(engine="c"), NumPy object strings',
         "layerlab": "read_csv_file + profile_frame",
-        "upload": "POST /api/datasets (upload, read, profile, store)",
+        "upload": "POST /api/datasets in-process (TestClient: whole body)",
+        "served": "POST /api/datasets to `layerlab serve` (streamed)",
         "load_csv": "experiment load: re-read the stored CSV",
         "load_parquet": "experiment load: the stored Parquet",
     }
@@ -59,18 +65,23 @@ def main() -> None:
             extra = f"  (read {best[mode]['read_seconds']:.2f} s, profile {best[mode]['profile_seconds']:.2f} s)"
         cpu = min(run["cpu_seconds"] for run in results[mode])
         print(f"{label:58s} {best[mode]['seconds']:6.2f} s (cpu {cpu:5.2f} s)  {_memory(results[mode])}{extra}")
-    upload_ratio = best["upload"]["seconds"] / reference
+    upload_ratio = best["served"]["seconds"] / reference
     verdict = "met" if upload_ratio <= TARGET_RATIO else "MISSED"
-    print(f"upload API / pandas.read_csv:          {upload_ratio:.2f}x (target <= {TARGET_RATIO:.1f}x: {verdict})")
-    print(f"upload API / classic pandas:           {best['upload']['seconds'] / best['classic']['seconds']:.2f}x")
+    print(f"upload to a server / pandas.read_csv:  {upload_ratio:.2f}x (target <= {TARGET_RATIO:.1f}x: {verdict})")
+    print(f"upload to a server / classic pandas:   {best['served']['seconds'] / best['classic']['seconds']:.2f}x")
     cpu = {mode: min(run["cpu_seconds"] for run in runs) for mode, runs in results.items()}
-    print(f"upload API / pandas.read_csv, CPU time: {cpu['upload'] / cpu['pandas']:.2f}x")
+    print(f"upload to a server / pandas.read_csv, CPU time: {cpu['served'] / cpu['pandas']:.2f}x")
     peak = {mode: max(run["work_peak_mb"] for run in runs) for mode, runs in results.items()}
-    memory_ratio = peak["upload"] / peak["pandas"]
+    memory_ratio = peak["served"] / peak["pandas"]
     memory_verdict = "met" if memory_ratio <= MEMORY_TARGET_RATIO else "MISSED"
     print(
-        f"upload API / pandas.read_csv, peak memory: {memory_ratio:.2f}x "
+        f"upload to a server / pandas.read_csv, peak memory: {memory_ratio:.2f}x "
         f"(target <= {MEMORY_TARGET_RATIO:.1f}x: {memory_verdict})"
+    )
+    print(
+        f"in-process upload / pandas.read_csv:   {best['upload']['seconds'] / reference:.2f}x, CPU "
+        f"{cpu['upload'] / cpu['pandas']:.2f}x, peak memory {peak['upload'] / peak['pandas']:.2f}x "
+        "(TestClient reads the whole body first, so its copies count too)"
     )
     print(f"read + profile / pandas.read_csv:      {best['layerlab']['seconds'] / reference:.2f}x")
     load_ratio = best["load_parquet"]["seconds"] / best["load_csv"]["seconds"]
@@ -103,6 +114,9 @@ def _child(mode: str, path: Path, data_dir: Path) -> None:
     from app.data.csv_reader import CsvLimits, read_csv_file
     from app.data.profiling import profile_frame
 
+    if mode == "served":
+        print(json.dumps(_served_upload(path, data_dir)))
+        return
     client = _upload_client(data_dir) if mode == "upload" else None
     stored = _stored_dataset(data_dir) if mode in LOAD_MODES else None
     baseline = _reset_peak()
@@ -142,6 +156,44 @@ def _child(mode: str, path: Path, data_dir: Path) -> None:
     result["work_peak_mb"] = peak - baseline if baseline is not None else float("nan")
     result["total_peak_mb"] = peak if baseline is not None else _max_rss_mb()
     print(json.dumps(result))
+
+
+def _served_upload(path: Path, data_dir: Path) -> dict[str, float]:
+    """Stream the file to a real `layerlab serve` (no training workers) in another process, as
+    a browser would: the figures are the server process's own (its CPU time, its peak memory
+    above its memory before the upload), the time is the request's."""
+    import os
+    import shutil
+
+    import httpx2 as httpx
+    import psutil
+
+    from bench.server import _free_port, _wait_until_up
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    port = _free_port()
+    env = os.environ | {"LAYERLAB_WORKERS": "0", "LAYERLAB_MAX_UPLOAD_MB": "1000"}
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+            _wait_until_up(client, process)
+            server = psutil.Process(process.pid)
+            Path(f"/proc/{process.pid}/clear_refs").write_text("5")
+            baseline = server.memory_info().rss / 2**20
+            cpu_before = server.cpu_times()
+            started = time.perf_counter()
+            with path.open("rb") as handle:
+                response = client.post("/api/datasets", files={"file": (path.name, handle, "text/csv")})
+            seconds = time.perf_counter() - started
+            assert response.status_code == 201, response.text
+            cpu_after = server.cpu_times()
+            peak = _status_mb("VmHWM", Path(f"/proc/{process.pid}/status"))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+    return {"seconds": seconds, "cpu_seconds": cpu, "work_peak_mb": peak - baseline, "total_peak_mb": peak}
 
 
 def _upload_client(data_dir: Path):  # type: ignore[no-untyped-def]
@@ -187,8 +239,8 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _status_mb(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _status_mb(field: str, status: Path = Path("/proc/self/status")) -> float:
+    for line in status.read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")

@@ -26,6 +26,7 @@ import pandas as pd
 
 from app.data.arrow_columns import arrow_text, is_padded
 from app.data.csv_options import NumberFormat
+from app.data.numeric_profiles import number_blocks
 
 ENGLISH = NumberFormat(thousands=",", decimal=".")
 EUROPEAN = NumberFormat(thousands=".", decimal=",")
@@ -166,20 +167,23 @@ def infinite_to_missing(frame: pd.DataFrame, notices: list[str] | None) -> None:
     floats = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype) and dtype.kind == "f"]
     if not floats or not frame.columns.is_unique:
         return
-    # One pass over all float columns finds the few (if any) holding infinities.
-    with_infinities = np.isinf(frame[floats].to_numpy()).any(axis=0)
-    for name in np.array(floats, dtype=object)[with_infinities]:
+    # A pass over a block of float columns at a time finds the few (if any) holding infinities:
+    # one NumPy call for many narrow columns, a bounded copy for long ones.
+    with_infinities = []
+    for block in number_blocks(floats, len(frame)):
+        found = np.isinf(frame[block].to_numpy()).any(axis=0)
+        with_infinities += [name for name, infinite in zip(block, found, strict=True) if infinite]
+    for name in with_infinities:
         column = frame[name]
         infinite = np.isinf(column.to_numpy())
         count = int(infinite.sum())
-        if count:
-            frame[name] = column.mask(infinite)
-            if notices is not None:
-                noun = "value" if count == 1 else "values"
-                notices.append(
-                    f'Column "{name}": {count:,} infinite or too-large {noun} (such as inf '
-                    "or 1e999) treated as missing."
-                )
+        frame[name] = column.mask(infinite)
+        if notices is not None:
+            noun = "value" if count == 1 else "values"
+            notices.append(
+                f'Column "{name}": {count:,} infinite or too-large {noun} (such as inf '
+                "or 1e999) treated as missing."
+            )
 
 
 def clean_frame(frame: pd.DataFrame, strip: bool) -> Cleaning:

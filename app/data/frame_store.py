@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 _TOKENS_KEY = b"layerlab.missing_tokens"
+# A row group is encoded whole in memory before it is written: small groups keep a million-row
+# upload's peak memory near the frame's own size.
+ROW_GROUP_ROWS = 65_536
+_DICTIONARY_SAMPLE = 10_000
 
 
 def frame_path(original: Path) -> Path:
@@ -29,13 +34,30 @@ def write_frame(frame: pd.DataFrame, path: Path, missing_tokens: list[str] | Non
     metadata = dict(table.schema.metadata or {})
     metadata[_TOKENS_KEY] = json.dumps(missing_tokens).encode()
     partial = path.with_name(path.name + ".part")
-    # LZ4 and dictionaries for text only: about half the CPU time of zstd with dictionaries
-    # everywhere (a million distinct floats make a dictionary for nothing), and quicker to load.
-    text = [
-        field.name for field in table.schema if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
-    ]
-    pq.write_table(table.replace_schema_metadata(metadata), partial, compression="lz4", use_dictionary=text)
+    # Dictionaries only for text columns with few distinct values (a dictionary for a column of
+    # codes or timestamps costs a hash of every value for nothing), no compression and no column
+    # statistics: this copy is read whole, never filtered, and compressing and summarising it
+    # cost more CPU than reading the CSV (it lives beside the uploaded file, in the same order
+    # of size).
+    columns = zip(table.schema, table.columns, strict=True)
+    categories = [field.name for field, column in columns if _repeats_values(column)]
+    pq.write_table(
+        table.replace_schema_metadata(metadata),
+        partial,
+        compression="none",
+        use_dictionary=categories,
+        write_statistics=False,
+        row_group_size=ROW_GROUP_ROWS,
+    )
     os.replace(partial, path)
+
+
+def _repeats_values(column: pa.ChunkedArray) -> bool:
+    """Is this a text column whose first values repeat (a category rather than a key)?"""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return False
+    head = column.slice(0, _DICTIONARY_SAMPLE)
+    return pc.count_distinct(head).as_py() <= len(head) // 2
 
 
 def read_frame(path: Path, missing_tokens: list[str] | None) -> pd.DataFrame | None:

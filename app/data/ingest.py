@@ -37,22 +37,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ingest_file(path: Path, limits: CsvLimits, sheet: str | None = None) -> IngestedTable:
-    """Read and profile `path` (CSV, .xlsx, Parquet; `sheet`: a workbook's sheet).
+def ingest_file(path: Path, limits: CsvLimits, sheet: str | None = None, sha256: str | None = None) -> IngestedTable:
+    """Read and profile `path` (CSV, .xlsx, Parquet; `sheet`: a workbook's sheet; `sha256`: its
+    digest, when it was taken as the file arrived).
 
-    Hashing the file and writing the Parquet copy run on other threads beside reading and
-    profiling: each spends most of its time outside the GIL. Raises ``CsvError`` for a file
-    that cannot be used, leaving no staged copy behind.
+    Hashing the file (unless known) and writing the Parquet copy run on other threads beside
+    reading and profiling: each spends most of its time outside the GIL. Raises ``CsvError``
+    for a file that cannot be used, leaving no staged copy behind.
     """
     staged = frame_path(path)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            hashing = pool.submit(_sha256, path)
+            hashing = None if sha256 is not None else pool.submit(_sha256, path)
             parsed = read_table_file(path, limits, sheet=sheet)
             storing = pool.submit(write_frame, parsed.frame, staged, parsed.options.missing_tokens)
             profile = profile_frame(parsed.frame, column_notes=parsed.column_notes, value_counts=parsed.value_counts)
             storing.result()
-            return IngestedTable(parsed, profile, hashing.result(), staged)
+            digest = hashing.result() if hashing is not None else sha256
+            assert digest is not None
+            return IngestedTable(parsed, profile, digest, staged)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise

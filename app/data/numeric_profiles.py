@@ -1,8 +1,8 @@
-"""Profiles of many number columns at once: each statistic is one NumPy call over a block of
-columns (sorted together, column-wise), not one call per column.
+"""Profiles of many number columns at once: a block of columns is converted and sorted in one
+NumPy call, then each column's statistics are read off its sorted values in a few passes.
 
 A table of thousands of number columns otherwise spends its time in per-call overhead; a
-million-row table in sorting, which this does once per column as before. The results match
+million-row table in sorting, which this does once per column. The results match
 `profiling.profile_column` (the same definitions: sample std, numpy's linear quantiles,
 histograms half-open but the last bin). Columns that need their distinct values listed (top
 values of booleans, constants and integers with few values) are left to `profile_column`.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,62 +37,75 @@ def number_blocks(names: list[str], rows: int) -> list[list[str]]:
 
 def profile_number_block(frame: pd.DataFrame, names: list[str], finite: Finite) -> dict[str, dict | None]:
     """Per column name, the profile's fields as a dict, or None when `profile_column` must do it."""
-    values = frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
-    rows = values.shape[0]
+    rows = len(frame)
     if rows == 0:
         return dict.fromkeys(names)
-    ordered = np.sort(values, axis=0)  # per column: -inf first, then numbers, +inf, NaN last
-    valid = np.isfinite(ordered)
-    present = valid.sum(axis=0)
-    start = (ordered == -np.inf).sum(axis=0)
-    stop = start + present
-    new_value = valid.copy()
-    new_value[1:] &= (ordered[1:] != ordered[:-1]) | ~valid[:-1]
-    unique = new_value.sum(axis=0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        whole = np.where(valid, ordered == np.floor(ordered), True).all(axis=0)
-        zeroed = np.where(valid, ordered, 0.0)
-        sums = zeroed.sum(axis=0)
-        means = np.divide(sums, present, out=np.full(len(names), np.nan), where=present > 0)
-        deviations = np.where(valid, ordered - means, 0.0)
-        squares = np.einsum("ij,ij->j", deviations, deviations)
-    columns = np.arange(len(names))
-    low = ordered[np.minimum(start, rows - 1), columns]
-    high = ordered[np.maximum(stop - 1, 0), columns]
-    dtypes = [str(dtype) for dtype in frame.dtypes[names]]
+    # Column-major, so that sorting and every pass below walk each column contiguously (three
+    # times faster than sorting the frame's row-major block along its columns).
+    ordered = np.empty((rows, len(names)), dtype=np.float64, order="F")
+    for index, name in enumerate(names):
+        ordered[:, index] = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    ordered.sort(axis=0)  # in place; per column: -inf first, then numbers, +inf, NaN last
     results: dict[str, dict | None] = {}
     for index, name in enumerate(names):
-        count, distinct = int(present[index]), int(unique[index])
-        integer = bool(whole[index])
-        needs_values = distinct <= 2 or (integer and distinct <= TOP_INTEGER_VALUES)
+        dtype = frame[name].dtype
+        column = _SortedColumn.of(ordered[:, index], integer_typed=dtype.kind in "iu")
+        count, distinct = len(column.finite), column.distinct
+        needs_values = distinct <= 2 or (column.whole and distinct <= TOP_INTEGER_VALUES)
         if count == 0 or needs_values:
             results[name] = None
             continue
-        column_sorted = ordered[start[index] : stop[index], index]
-        kind = "integer" if integer else "numeric"
-        if integer and distinct == rows >= ID_MIN_ROWS and count == rows:
-            span = high[index] - low[index] + 1
-            if span == distinct or bool(np.all(np.diff(values[:, index]) >= 0)):
-                kind = "id"
-        variance = float(squares[index] / (count - 1)) if count > 1 else 0.0
+        low, high = float(column.finite[0]), float(column.finite[-1])
+        kind = "integer" if column.whole else "numeric"
+        unique_per_row = column.whole and distinct == rows >= ID_MIN_ROWS and count == rows
+        if unique_per_row and (high - low + 1 == distinct or frame[name].is_monotonic_increasing):
+            kind = "id"  # a run of consecutive numbers, or sorted
+        variance = column.squares / (count - 1) if count > 1 else 0.0
         results[name] = {
             "kind": kind,
-            "dtype": dtypes[index],
+            "dtype": str(dtype),
             "missing": rows - count,
             "unique": distinct,
             "distinct_ratio": finite(distinct / count),
             "stats": {
-                "min": finite(low[index]),
-                "max": finite(high[index]),
-                "mean": finite(means[index]),
+                "min": finite(low),
+                "max": finite(high),
+                "mean": finite(column.mean),
                 "std": finite(math.sqrt(variance)) if math.isfinite(variance) else None,
-                "q1": finite(_quantile(column_sorted, 0.25)),
-                "median": finite(_quantile(column_sorted, 0.5)),
-                "q3": finite(_quantile(column_sorted, 0.75)),
+                "q1": finite(_quantile(column.finite, 0.25)),
+                "median": finite(_quantile(column.finite, 0.5)),
+                "q3": finite(_quantile(column.finite, 0.75)),
             },
-            "histogram": _histogram(column_sorted, integer_bins=kind == "integer"),
+            "histogram": _histogram(column.finite, integer_bins=kind == "integer"),
         }
     return results
+
+
+@dataclass(frozen=True)
+class _SortedColumn:
+    """One sorted column's finite values and the statistics read off them in a few passes."""
+
+    finite: np.ndarray
+    distinct: int
+    whole: bool
+    mean: float
+    squares: float  # the sum of squared deviations from the mean
+
+    @classmethod
+    def of(cls, ordered: np.ndarray, integer_typed: bool) -> _SortedColumn:
+        # Sorted, the finite values are one run: its ends by binary search, not a pass.
+        start = int(np.searchsorted(ordered, -np.inf, side="right"))
+        stop = int(np.searchsorted(ordered, np.inf, side="left"))
+        values = ordered[start:stop]
+        if not len(values):
+            return cls(values, 0, False, math.nan, math.nan)
+        with np.errstate(invalid="ignore", over="ignore"):
+            distinct = int(np.count_nonzero(values[1:] != values[:-1])) + 1
+            whole = integer_typed or bool(np.all(np.floor(values) == values))
+            mean = float(values.sum() / len(values))
+            deviations = values - mean
+            squares = float(np.dot(deviations, deviations))
+        return cls(values, distinct, whole, mean, squares)
 
 
 def _quantile(ordered: np.ndarray, q: float) -> float:

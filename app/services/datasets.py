@@ -27,14 +27,17 @@ def _limits(settings: Settings) -> CsvLimits:
     return CsvLimits(max_rows=settings.max_rows, max_columns=settings.max_columns)
 
 
-def add_file(session: Session, settings: Settings, path: Path, name: str, sheet: str | None = None) -> Dataset:
-    """Read, profile and store the file at `path` (in the datasets directory) as dataset `name`.
+def add_file(
+    session: Session, settings: Settings, path: Path, name: str, sheet: str | None = None, sha256: str | None = None
+) -> Dataset:
+    """Read, profile and store the file at `path` (in the datasets directory) as dataset `name`;
+    `sha256`: its digest when already known (taken as it was uploaded).
 
     The file is consumed: moved into place, or deleted when it cannot be used (422 with the
     reason); nothing is stored then. CPU work: call it from a worker thread, never the event loop.
     """
     try:
-        table = ingest_file(path, _limits(settings), sheet)
+        table = ingest_file(path, _limits(settings), sheet, sha256)
         return store_dataset(
             session=session, datasets_dir=settings.datasets_dir, upload_path=path, original_name=name, table=table
         )

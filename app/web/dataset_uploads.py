@@ -14,8 +14,10 @@ from app.web.uploads import receive_csv_upload
 
 async def dataset_from_upload(request: Request, settings: Settings, session: Session) -> Dataset:
     """Raises ServiceError (an UploadError too), leaving nothing behind."""
-    received = await receive_csv_upload(request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes)
+    received = await receive_csv_upload(
+        request, temp_dir=settings.datasets_dir, limit_bytes=settings.max_upload_bytes, with_sha256=True
+    )
     # Parsing and profiling are CPU work, storing is database work: neither on the event loop.
     return await run_in_threadpool(
-        datasets.add_file, session, settings, received.path, received.filename, received.sheet
+        datasets.add_file, session, settings, received.path, received.filename, received.sheet, received.sha256
     )

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import IO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from app.data.digests import StreamingSha256
 from app.services.errors import ServiceError
 
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # headers and boundaries around the file part
@@ -40,6 +42,7 @@ class ReceivedFile:
     filename: str
     size: int
     sheet: str | None = None  # the optional `sheet` field: which sheet of a workbook to read
+    sha256: str | None = None  # the file's digest, taken while it arrived (when asked for)
 
 
 SHEET_FIELD_BYTES = 256
@@ -63,8 +66,9 @@ _CALLBACKS = (
 class _FilePartCollector:
     """Callbacks for MultipartParser that keep the part named `file`."""
 
-    def __init__(self, sink: IO[bytes], limit_bytes: int) -> None:
+    def __init__(self, sink: IO[bytes], limit_bytes: int, digest: StreamingSha256 | None) -> None:
         self.sink = sink
+        self.digest = digest
         self.limit_bytes = limit_bytes
         self.size = 0
         self.filename: str | None = None
@@ -110,15 +114,21 @@ class _FilePartCollector:
         self.size += end - start
         if self.size > self.limit_bytes:
             raise UploadError(413, f"The file is larger than the {_megabytes(self.limit_bytes)} limit.")
-        self.sink.write(memoryview(data)[start:end])  # a view: no copy of every chunk
+        chunk = memoryview(data)[start:end]  # a view: no copy of every chunk
+        self.sink.write(chunk)
+        if self.digest is not None:
+            self.digest.feed(chunk)
 
     def on_part_end(self) -> None:
         self._in_file = False
         self._in_sheet = False
 
 
-async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: int) -> ReceivedFile:
-    """Write the request's `file` part to a temporary file in `temp_dir` and return it.
+async def receive_csv_upload(
+    request: Request, *, temp_dir: Path, limit_bytes: int, with_sha256: bool = False
+) -> ReceivedFile:
+    """Write the request's `file` part to a temporary file in `temp_dir` and return it;
+    `with_sha256`: hash it as it arrives (a dataset records its file's digest).
 
     The caller owns the returned file and must delete or move it.
     """
@@ -132,9 +142,10 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
     # Not a `with` here: the file must outlive this function when the upload succeeds.
     handle = tempfile.NamedTemporaryFile(dir=temp_dir, prefix="upload-", suffix=".part", delete=False)  # noqa: SIM115
     path = Path(handle.name)
+    digest = StreamingSha256() if with_sha256 else None
     try:
         with handle:
-            collector = _FilePartCollector(handle, limit_bytes)
+            collector = _FilePartCollector(handle, limit_bytes, digest)
             callbacks = {name: getattr(collector, name) for name in _CALLBACKS}
             parser = MultipartParser(params[b"boundary"], callbacks)  # type: ignore[arg-type]
             async for chunk in request.stream():
@@ -143,7 +154,10 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
         if collector.filename is None:
             raise UploadError(400, 'The upload has no field named "file"; choose a CSV file to send.')
         sheet = collector.sheet.decode("utf-8", "replace").strip() if collector.sheet else None
-        return ReceivedFile(path=path, filename=collector.filename, size=collector.size, sheet=sheet or None)
+        sha256 = await run_in_threadpool(digest.hexdigest) if digest is not None else None
+        return ReceivedFile(
+            path=path, filename=collector.filename, size=collector.size, sheet=sheet or None, sha256=sha256
+        )
     except UploadError:
         path.unlink(missing_ok=True)
         raise
@@ -153,3 +167,6 @@ async def receive_csv_upload(request: Request, *, temp_dir: Path, limit_bytes: i
     except BaseException:  # cancelled (the server is stopping): still leave nothing behind
         path.unlink(missing_ok=True)
         raise
+    finally:
+        if digest is not None:
+            digest.close()

@@ -91,6 +91,14 @@ def test_kind_of_small_columns(values: list, kind: str) -> None:
     assert kinds(pd.DataFrame({"x": values}))["x"] == kind
 
 
+def test_iso_dates_with_short_times_read_as_the_same_instants() -> None:
+    """Hours alone, or hours and minutes, are ISO 8601 times too: read as NumPy reads them."""
+    values = ["2020-01-31T10", "2021-02-15 08:30", "2019-12-01", "2020-05-05T23:59:59.5"]
+    column = profile_of(pd.DataFrame({"when": values})).column("when")
+    assert column.kind == "datetime"
+    assert column.stats == {"min": "2019-12-01T00:00:00", "max": "2021-02-15T08:30:00"}
+
+
 def test_unique_names_are_text_and_unique_codes_are_ids() -> None:
     frame = pd.DataFrame(
         {
@@ -244,3 +252,37 @@ def test_histogram_and_quantiles_match_numpy(seed: int) -> None:
     assert column.histogram["counts"] == expected.tolist()
     stats = column.stats
     assert [stats["q1"], stats["median"], stats["q3"]] == pytest.approx(np.quantile(values, [0.25, 0.5, 0.75]))
+
+
+def test_number_columns_profiled_together_match_one_by_one() -> None:
+    """The block path (all number columns sorted at once) gives each column the profile the
+    column-by-column path gives it: kinds, counts, statistics and histograms."""
+    from app.data.profiling import profile_column
+
+    rows = 3000
+    values = rng.normal(50, 12, rows)
+    with_gaps = values.copy()
+    with_gaps[::7] = np.nan
+    with_infinities = values.copy()
+    with_infinities[:5] = np.inf
+    with_infinities[5:9] = -np.inf
+    shuffled_ids = rng.permutation(rows) + 1000
+    frame = pd.DataFrame(
+        {
+            "floats": values,
+            "with_gaps": with_gaps,
+            "with_infinities": with_infinities,
+            "whole_floats": np.round(values),
+            "wide_integers": rng.integers(0, 10**6, rows),
+            "shuffled_ids": shuffled_ids,
+            "gapped_ids": np.arange(rows) * 3,
+            "negative": -np.abs(values),
+        }
+    )
+    together = {column.name: column for column in profile_frame(frame).columns}
+    for name in frame.columns:
+        alone = profile_column(name, frame[name])
+        block = together[name]
+        assert (block.kind, block.missing, block.unique) == (alone.kind, alone.missing, alone.unique), name
+        assert block.stats == pytest.approx(alone.stats, rel=1e-9), name
+        assert block.histogram == alone.histogram, name

@@ -49,6 +49,20 @@ def test_upload_returns_the_profile(client: TestClient) -> None:
     assert len(body["preview"]["rows"]) == 5
 
 
+def test_the_digest_taken_while_uploading_is_the_stored_files(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    """The SHA-256 is taken as the upload streams in (many chunks): it must be the stored file's."""
+    import hashlib
+
+    rows = "".join(f"{i},{i * 0.5},{'ab'[i % 2]}\n" for i in range(60_000))
+    content = ("n,x,label\n" + rows).encode()
+    response = upload(client, content)
+    assert response.status_code == 201, response.text
+    expected = hashlib.sha256(content).hexdigest()
+    assert client.get(f"/api/datasets/{response.json()['id']}").json()["sha256"] == expected
+    (stored,) = stored_files(settings.data_dir)
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == expected
+
+
 def test_list_get_and_delete(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
     first = upload(client, IRIS_LIKE, "a.csv").json()
     second = upload(client, IRIS_LIKE, "b.csv").json()
