@@ -178,27 +178,36 @@ _WHOLE_CHECK_HEAD = 4096
 
 
 def _needs_text(column: pa.ChunkedArray) -> bool:
-    """Is this a column pandas would not have typed as Arrow did?"""
+    """Is this a column pandas would not have typed as Arrow did? Decided on Arrow's chunks
+    with a count of NaNs and a min/max (no copy of the column), except in the rare cases the
+    answer needs the values: infinities, or whole numbers and nothing missing."""
     kind = column.type
     if pa.types.is_temporal(kind):
         return True
     if not pa.types.is_floating(kind) or len(column) == column.null_count:
         return False
-    values = column.to_numpy()  # missing values read as NaN: told apart by the null count
-    with np.errstate(invalid="ignore"):
-        nans = int(np.count_nonzero(np.isnan(values)))
-        if nans > column.null_count:
-            return True  # "NaN", "nan": text to pandas
-        finite = values[np.isfinite(values)] if nans or not np.isfinite(values).all() else values
-        if not len(finite):
-            return False
-        if max(-finite.min(), finite.max()) >= _INT64_LIMIT:  # |x| without an |x| array
-            return True  # perhaps integers too large for 64 bits: pandas keeps their digits
-        # Whole numbers and nothing missing: perhaps integers written "+5", int64 to pandas.
-        if len(finite) != len(values):
-            return False
-        head = finite[:_WHOLE_CHECK_HEAD]  # a column of fractions shows it in its first values
-        return bool(np.all(head == np.floor(head))) and bool(np.all(finite == np.floor(finite)))
+    if pc.sum(pc.is_nan(column)).as_py():
+        return True  # "NaN", "nan": text to pandas (a missing value is null, not NaN, here)
+    low, high = (value.as_py() for value in pc.min_max(column).values())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return _needs_text_with_infinities(column.to_numpy())
+    if max(-low, high) >= _INT64_LIMIT:
+        return True  # perhaps integers too large for 64 bits: pandas keeps their digits
+    if column.null_count:
+        return False
+    # Whole numbers and nothing missing: perhaps integers written "+5", int64 to pandas.
+    head = column.slice(0, _WHOLE_CHECK_HEAD).to_numpy()  # fractions show in the first values
+    if not np.all(head == np.floor(head)):
+        return False
+    values = column.to_numpy()
+    return bool(np.all(values == np.floor(values)))
+
+
+def _needs_text_with_infinities(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return False
+    return bool(max(-finite.min(), finite.max()) >= _INT64_LIMIT)
 
 
 def _pandas_typed(parsed: pa.ChunkedArray, text: pa.ChunkedArray) -> pa.ChunkedArray:

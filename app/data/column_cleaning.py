@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from app.data.arrow_columns import arrow_text, is_padded
+from app.data.arrow_columns import ValueCounts, arrow_text, is_padded, known_counts
 from app.data.csv_options import NumberFormat
-from app.data.numeric_profiles import number_blocks
 
 ENGLISH = NumberFormat(thousands=",", decimal=".")
 EUROPEAN = NumberFormat(thousands=".", decimal=",")
@@ -81,15 +81,26 @@ def text_column_names(frame: pd.DataFrame) -> list:
     return [name for name, dtype in frame.dtypes.items() if is_text_dtype(dtype)]
 
 
-def strip_text(frame: pd.DataFrame, names: list[str] | None = None) -> None:
+def strip_text(frame: pd.DataFrame, names: list[str] | None = None, counted: ValueCounts | None = None) -> None:
+    """`counted`: text columns' value counts taken while reading: padding is then looked for
+    among the distinct values, not every value."""
     for name in text_column_names(frame) if names is None else names:
         column = frame[name]
         array = arrow_text(column)
-        if array is not None and not is_padded(array):
+        if array is not None and not _may_be_padded(array, known_counts(counted, str(name), column)):
             continue  # nothing to strip, and no empty value: a whole-column check, no copy
         if is_text(column):
             stripped = column.str.strip(PADDING)
             frame[name] = stripped.mask(stripped == "")
+
+
+def _may_be_padded(array: pa.ChunkedArray, counts: pa.StructArray | None) -> bool:
+    if counts is None:
+        return is_padded(array)
+    values = counts.field("values")
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False  # ISO dates counted as instants: none is padded or empty
+    return is_padded(values)
 
 
 def convert_large_integers(frame: pd.DataFrame, text_columns: list[str]) -> None:
@@ -167,12 +178,9 @@ def infinite_to_missing(frame: pd.DataFrame, notices: list[str] | None) -> None:
     floats = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype) and dtype.kind == "f"]
     if not floats or not frame.columns.is_unique:
         return
-    # A pass over a block of float columns at a time finds the few (if any) holding infinities:
-    # one NumPy call for many narrow columns, a bounded copy for long ones.
-    with_infinities = []
-    for block in number_blocks(floats, len(frame)):
-        found = np.isinf(frame[block].to_numpy()).any(axis=0)
-        with_infinities += [name for name, infinite in zip(block, found, strict=True) if infinite]
+    # The largest and smallest values, NaN skipped, tell whether a column holds an infinity:
+    # two reductions over the column as it is, no copy and no mask.
+    with_infinities = [name for name in floats if _holds_infinity(frame[name].to_numpy())]
     for name in with_infinities:
         column = frame[name]
         infinite = np.isinf(column.to_numpy())
@@ -186,11 +194,16 @@ def infinite_to_missing(frame: pd.DataFrame, notices: list[str] | None) -> None:
             )
 
 
-def clean_frame(frame: pd.DataFrame, strip: bool) -> Cleaning:
-    """Detect and apply every conversion in place; the result records them for `reapply`."""
+def _holds_infinity(values: np.ndarray) -> bool:
+    return bool(len(values)) and (np.fmax.reduce(values) == np.inf or np.fmin.reduce(values) == -np.inf)
+
+
+def clean_frame(frame: pd.DataFrame, strip: bool, counted: ValueCounts | None = None) -> Cleaning:
+    """Detect and apply every conversion in place; the result records them for `reapply`.
+    `counted`: text columns' value counts taken while reading."""
     cleaning = Cleaning()
     if strip:
-        strip_text(frame)
+        strip_text(frame, counted=counted)
     cleaning.text_columns = find_large_integer_columns(frame)
     for name in cleaning.text_columns:
         cleaning.notices.append(f'Column "{name}" holds integers too large for 64-bit numbers, so it was kept as text.')

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from app.data.arrow_columns import arrow_text
+from app.data.arrow_columns import arrow_text, iso_instants
 
 # What a column holds, as profiled and stored; the builder, the encoders and the JSON
 # contract name kinds from here.
@@ -113,10 +113,13 @@ def distinct_values(column: pd.Series, counted: pa.StructArray | None = None) ->
         counted = counted if counted is not None else pc.value_counts(array)
         values, counts = counted.field("values"), counted.field("counts").to_numpy()
         present = pc.is_valid(values)
-        if pc.all(present).as_py():
-            return Distinct(values, counts, 0, False)
-        mask = present.to_numpy(zero_copy_only=False)
-        return Distinct(values.filter(present), counts[mask], int(counts[~mask].sum()), False)
+        missing = 0
+        if not pc.all(present).as_py():
+            mask = present.to_numpy(zero_copy_only=False)
+            values, counts, missing = values.filter(present), counts[mask], int(counts[~mask].sum())
+        # Text of ISO dates is counted as instants (`count_values`): the dates are those values.
+        dates = pd.Series(values.to_numpy()) if pa.types.is_timestamp(values.type) else None
+        return Distinct(values, counts, missing, False, dates=dates)
     if pd.api.types.is_datetime64_any_dtype(dtype):
         column = column.dt.strftime("%Y-%m-%dT%H:%M:%S")
     elif not pd.api.types.is_string_dtype(dtype) or getattr(dtype, "kind", "") == "O":
@@ -161,7 +164,8 @@ def infer_kind(column: pd.Series, distinct: Distinct) -> ColumnKind:
         if unique_per_row and distinct.whole and _is_sequence(column, distinct):
             return "id"
         return "integer" if distinct.whole else "numeric"
-    distinct.dates = parse_date_values(distinct.values)
+    if distinct.dates is None:
+        distinct.dates = parse_date_values(distinct.values)
     if distinct.dates is not None:
         return "datetime"
     lengths, words = _text_shape(distinct.values)
@@ -241,14 +245,8 @@ def _parse_iso_quickly(values: np.ndarray | pa.Array) -> pd.Series | None:
 
 
 def _cast_iso(values: pa.Array) -> pd.Series | None:
-    """Arrow's cast: "YYYY-MM-DD" with an optional time ("Thh", " hh:mm", "Thh:mm:ss.ffffff")
-    and no zone, which NumPy's parser reads as the same instants. The cast itself is the check:
-    it refuses a zone, an unpadded or impossible date and more than six fraction digits."""
-    try:
-        parsed = pc.cast(values, pa.timestamp("us"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return pd.Series(parsed.to_numpy(zero_copy_only=False)) if parsed.null_count == 0 else None
+    instants = iso_instants(values)
+    return None if instants is None else pd.Series(instants.to_numpy(zero_copy_only=False))
 
 
 def parse_dates(values: np.ndarray, fmt: str) -> pd.Series:

@@ -97,7 +97,7 @@ def read_csv_file(path: Path, limits: CsvLimits, missing_tokens: list[str] | Non
         raise _header_only_error()
     if len(frame) > limits.max_rows:
         raise _too_many_rows(limits)
-    cleaning = clean_frame(frame, strip=scan.may_have_padding)
+    cleaning = clean_frame(frame, strip=scan.may_have_padding, counted=parsed.value_counts)
     if cleaning.text_columns:
         options.text_columns = cleaning.text_columns
         if options.parser == "pandas":  # Arrow keeps such columns' digits as written already

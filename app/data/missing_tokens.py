@@ -109,6 +109,8 @@ def _mask_arrow_text(
 ) -> dict[str, int]:
     """`apply_tokens` for one Arrow-backed text column: the same decisions, on whole arrays."""
     uniques = value_counts.field("values").drop_null()
+    if not _is_text(uniques):
+        return {}  # counted as dates (`count_values`): every present value is one, none a token
     spellings = _token_values(uniques, keys)
     if not spellings:
         return {}
@@ -128,6 +130,10 @@ def _mask_arrow_text(
     plain = numbers and pc.all(pc.match_substring_regex(rest, _PLAIN_NUMBER_RE2)).as_py()
     frame[name] = _typed_arrow(masked, plain, booleans, frame.index)
     return dict(sorted(by_spelling.items(), key=lambda item: -item[1]))
+
+
+def _is_text(values: pa.Array) -> bool:
+    return pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
 
 
 def _token_values(uniques: pa.Array, keys: set[str]) -> list[str]:
@@ -235,6 +241,8 @@ def token_like_values(values: np.ndarray | pa.Array, counts: np.ndarray, chosen:
         keys -= {token_key(token) for token in chosen}
     if not keys or not len(values):
         return []
+    if isinstance(values, pa.Array) and not _is_text(values):
+        return []  # dates counted as instants
     if isinstance(values, pa.Array):
         found = pa.array(_token_values(values, keys), type=values.type)
         indices = np.flatnonzero(pc.is_in(values, value_set=found).to_numpy(zero_copy_only=False))

@@ -142,3 +142,75 @@ def test_a_record_longer_than_an_arrow_block(tmp_path: Path, monkeypatch: pytest
     long_text = "word " * 2000
     parsed = read(tmp_path, f"id,note\n1,{long_text}\n2,short\n")
     assert parsed.frame["note"].tolist() == [long_text.strip(), "short"]
+
+
+def test_mostly_distinct_timestamps_counted_as_instants_profile_as_counted_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timestamps that are mostly distinct are counted by sorting their instants, not hashing
+    their text: the profile (kinds, counts, notes, statistics) is the same either way, a column
+    with a token among its dates is still read as before, and missing values stay missing."""
+    rows = 40_000
+    start = np.datetime64("2021-03-01T00:00:00")
+    stamps = [str(start + np.timedelta64(int(i) * 37, "s")).replace("T", " ") for i in range(rows)]
+    with_gaps = [stamp if i % 9 else "" for i, stamp in enumerate(stamps)]
+    with_token = ["NA" if i == 123 else stamp for i, stamp in enumerate(stamps)]
+    days = [str(start.astype("datetime64[D]") + int(i % 50)) for i in range(rows)]
+    path = tmp_path / "times.csv"
+    records = zip(stamps, with_gaps, with_token, days, strict=True)
+    lines = ["seen,seen_gaps,seen_token,day"] + [",".join(values) for values in records]
+    path.write_text("\n".join(lines) + "\n")
+
+    def profiled() -> dict:
+        parsed = read_csv_file(path, LIMITS)
+        profile = profile_frame(parsed.frame, column_notes=parsed.column_notes, value_counts=parsed.value_counts)
+        return {"profile": profile.to_dict(), "notices": parsed.notices}
+
+    as_instants = profiled()
+    from app.data import arrow_columns
+
+    monkeypatch.setattr(arrow_columns, "iso_instants", lambda values: None)
+    as_text = profiled()
+    assert as_instants == as_text
+    columns = {column["name"]: column for column in as_instants["profile"]["columns"]}
+    assert columns["seen"]["kind"] == columns["seen_gaps"]["kind"] == "datetime"
+    assert (columns["seen"]["unique"], columns["seen_gaps"]["missing"]) == (rows, len(range(0, rows, 9)))
+    last = str(start + np.timedelta64((rows - 1) * 37, "s"))
+    assert columns["seen"]["stats"] == {"min": "2021-03-01T00:00:00", "max": last}
+    assert columns["seen_token"]["kind"] != "datetime"  # "NA" among dates: the text path decides
+    assert columns["day"]["kind"] == "datetime"
+
+
+def test_instants_are_counted_in_sorted_order_with_missing_last() -> None:
+    import pyarrow as pa
+
+    from app.data.arrow_columns import count_values
+
+    values = [f"2020-01-{day:02d} {hour}:00:00" for day in range(1, 29) for hour in (10, 11)]
+    values += ["2020-01-01 10:00:00", None]  # mostly distinct: counted by sorting
+    counted = count_values({"when": pa.chunked_array([values[::-1]])})["when"]
+    instants = counted.field("values").to_pylist()
+    assert instants[-1] is None and instants[:-1] == sorted(instants[:-1])
+    assert counted.field("counts").to_pylist() == [2] + [1] * 55 + [1]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "needs_text"),
+    [
+        ([[0.5, 1.25], [2.0]], False),  # fractions: floats to pandas too
+        ([[1.0, 2.0], [3.0]], True),  # whole and complete: perhaps "+5", int64 to pandas
+        ([[1.0, None], [3.0]], False),  # whole with a gap: float64 to pandas as well
+        ([[1.5, float("nan")], [2.0]], True),  # "NaN" written in the file: text to pandas
+        ([[1.5, 2.0**64], [None]], True),  # beyond int64: perhaps an integer's digits
+        ([[1.5, float("inf")], [2.0]], False),  # an infinity among fractions
+        ([[float("-inf"), 2.0**70], [2.5]], True),  # an infinity beside a huge value
+        ([[float("inf"), float("-inf")]], False),  # nothing finite
+        ([[None, None]], False),  # all missing
+    ],
+)
+def test_which_float_columns_pandas_would_type_otherwise(chunks: list, needs_text: bool) -> None:
+    import pyarrow as pa
+
+    from app.data.arrow_csv import _needs_text
+
+    assert _needs_text(pa.chunked_array(chunks, type=pa.float64())) is needs_text
