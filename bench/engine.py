@@ -21,7 +21,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from app.engine import TrainingConfig, build_mlp, fit
-from app.engine.optimizers import Adam
+from bench.engine_profile import step_shares
 
 
 @dataclass(frozen=True)
@@ -186,54 +186,13 @@ def _cpu_seconds(function: Callable[[], object]) -> float:
     return time.process_time() - started
 
 
-def profile_reference() -> dict[str, float]:
-    """Where a reference minibatch's time goes: the step, then its matrix products
-    and its Adam update replayed alone; the rest is element-wise work and Python."""
+def profile_reference() -> tuple[float, dict[str, float]]:
+    """Where a reference minibatch's time goes (engine_profile.py), at one thread."""
     case = REFERENCE
     X, y = make_data(case)
     net = build_mlp(case.features, [{"units": u} for u in case.hidden], case.outputs, "softmax")
-    xb, yb = X[: case.batch_size], y[: case.batch_size]
-    adam = Adam(net.n_parameters, net.dtype, 1e-3)
-    from app.engine.losses import categorical_crossentropy
-
-    def step() -> None:
-        delta = categorical_crossentropy(net.forward(xb, training=True), yb)[1]
-        net.backward(delta)
-        float(np.dot(net.grads, net.grads))
-        adam.step(net.params, net.grads)
-
-    widths = [case.features, *case.hidden, case.outputs]
-    shapes = list(zip(widths, widths[1:], strict=False))
-    rng = np.random.default_rng(0)
-    acts = [rng.standard_normal((case.batch_size, w), dtype=np.float32) for w in widths]
-    weights = [rng.standard_normal(s, dtype=np.float32) for s in shapes]
-    ones = np.ones((1, case.batch_size), np.float32)
-
-    def matmuls() -> None:
-        for i, weight in enumerate(weights):
-            acts[i] @ weight  # forward
-            acts[i].T @ acts[i + 1]  # weight gradient
-            ones @ acts[i + 1]  # bias gradient
-            if i:
-                acts[i + 1] @ weight.T  # input gradient
-
-    def optimizer() -> None:
-        adam.step(net.params, net.grads)
-
-    def timed(function: Callable[[], None], repeats: int = 60) -> float:
-        function()
-        samples = []
-        for _ in range(5):
-            started = time.perf_counter()
-            for _ in range(repeats):
-                function()
-            samples.append((time.perf_counter() - started) / repeats)
-        return min(samples)
-
-    with np.errstate(all="ignore"):
-        total, mm, opt = timed(step), timed(matmuls), timed(optimizer)
-    return {"matrix products": mm / total, "Adam update": opt / total,
-            "element-wise and Python": max(0.0, 1.0 - (mm + opt) / total), "_step_ms": total * 1e3}
+    with threadpool_limits(1):
+        return step_shares(net, X, y, case.batch_size)
 
 
 def measure(case: Case, has_torch: bool) -> tuple[dict[str, float], dict[str, float]]:
@@ -291,10 +250,9 @@ def main() -> None:
             peak, cpu = gemm_flops_per_second(), cpu_seconds_per_epoch(case)
             print(f"  one thread: {case.flops_per_epoch() / cpu / peak:.0%} of a 1024³ float32 GEMM's speed "
                   f"(CPU time: {cpu:.3f} s per epoch, GEMM {peak / 1e9:.0f} GFLOP/s; target 70 %)", flush=True)
-    with threadpool_limits(1):
-        shares = profile_reference()
-    step_ms = shares.pop("_step_ms")
-    print(f"reference minibatch at one thread ({step_ms:.2f} ms): "
+    step_seconds, shares = profile_reference()
+    print(f"reference minibatch at one thread ({step_seconds * 1e3:.2f} ms CPU), share of each part "
+          "(the step timed without it, in turns): "
           + ", ".join(f"{name} {share:.0%}" for name, share in shares.items()))
 
 

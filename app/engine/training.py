@@ -254,9 +254,10 @@ class _EpochRunner:
         loss_function, class_weights, metric = self.loss_function, self.class_weights, self.metric
         X, y, size, should_stop = self.X_shuffled, self.y_shuffled, self.batch_size, self.should_stop
         order = self.rng.permutation(len(X))
-        # One gather per epoch, so that every minibatch is a contiguous view.
-        np.take(self.X, order, axis=0, out=X)
-        np.take(self.y, order, axis=0, out=y)
+        # One gather per epoch, so that every minibatch is a contiguous view. A permutation
+        # is always in range: "clip" spares take the buffered copy "raise" makes of ``out``.
+        np.take(self.X, order, axis=0, out=X, mode="clip")
+        np.take(self.y, order, axis=0, out=y, mode="clip")
         metric.reset()
         total_loss = 0.0
         next_poll = _now() + CANCEL_POLL_SECONDS  # by time too: a huge network's batch is slow
