@@ -31,6 +31,7 @@ BLOCK_CELLS = 1_000_000  # float64 cells sorted at a time: 8 MB, whatever the ta
 LONG_COLUMN_ROWS = 65_536
 PROFILE_THREADS = 2  # blocks in flight: each holds one block's 8 MB copy
 _EXACT_INTEGERS = 2.0**53  # float64 holds every integer below this exactly
+COUNTED_RUNS = 4096  # distinct integers written back one run at a time; more are sorted
 
 Finite = Callable[[float], "float | None"]
 
@@ -66,7 +67,7 @@ def profile_number_block(columns: list[pd.Series], finite: Finite) -> dict[str, 
     # times faster than sorting the frame's row-major block along its columns).
     ordered = np.empty((rows, len(names)), dtype=np.float64, order="F")
     for index, column in enumerate(columns):
-        ordered[:, index] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        ordered[:, index] = column.to_numpy()  # a plain NumPy dtype: a view, cast as it is copied
     if rows < LONG_COLUMN_ROWS:
         ordered.sort(axis=0)  # in place; per column: -inf first, then numbers, +inf, NaN last
     else:
@@ -110,21 +111,32 @@ def profile_number_block(columns: list[pd.Series], finite: Finite) -> dict[str, 
 def _put_in_order(values: np.ndarray, integer_typed: bool) -> None:
     """Sort one contiguous float64 column in place, as `np.sort` would order it (-inf first,
     NaN last), skipping the sort where a linear pass does: a column already in order is
-    left as it is, and integers spanning fewer values than the column has rows are counted
-    and written back in order."""
-    if bool(np.all(values[1:] >= values[:-1])):  # NaN compares false: such a column is sorted
+    left as it is, and integers of few distinct values are counted and written back in order.
+    Temporaries stay a piece's size, so that blocks can run side by side."""
+    if all(bool(np.all(piece[1:] >= piece[:-1])) for piece in _pieces(values, overlap=1)):
+        return  # NaN compares false: a column holding one is sorted below
+    if integer_typed and (counted := _counted_integers(values)) is not None:
+        low, counts = counted
+        present = np.flatnonzero(counts)
+        start = 0
+        for offset, count in zip(present.tolist(), counts[present].tolist(), strict=True):
+            values[start : start + count] = low + offset
+            start += count
         return
-    if integer_typed:  # no NaN or infinity in an integer dtype
-        low, high = float(values.min()), float(values.max())
-        if high - low < len(values) and max(-low, high) < _EXACT_INTEGERS:
-            offsets = values.astype(np.intp)
-            offsets -= int(low)
-            counts = np.bincount(offsets)
-            del offsets
-            present = np.flatnonzero(counts)
-            values[:] = np.repeat(present.astype(np.float64) + low, counts[present])
-            return
     values.sort()
+
+
+def _counted_integers(values: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """The column's minimum, and how often each integer from it up occurs; None when counting is not
+    the cheaper way: a range wider than the column is long, or too many distinct values to
+    write back one run at a time."""
+    low, high = float(values.min()), float(values.max())  # an integer dtype has no NaN or infinity
+    if not (high - low < len(values) and max(-low, high) < _EXACT_INTEGERS):
+        return None
+    counts = np.zeros(int(high - low) + 1, dtype=np.int64)
+    for piece in _pieces(values):
+        counts += np.bincount(piece.astype(np.intp) - int(low), minlength=len(counts))
+    return (low, counts) if np.count_nonzero(counts) <= COUNTED_RUNS else None
 
 
 @dataclass(frozen=True)
@@ -147,11 +159,25 @@ class _SortedColumn:
             return cls(values, 0, False, math.nan, math.nan)
         with np.errstate(invalid="ignore", over="ignore"):
             distinct = int(np.count_nonzero(values[1:] != values[:-1])) + 1
-            whole = integer_typed or bool(np.all(np.floor(values) == values))
             mean = float(values.sum() / len(values))
-            deviations = values - mean
-            squares = float(np.dot(deviations, deviations))
+            # A piece at a time, so that the temporaries stay small while blocks run side by side.
+            whole = integer_typed or all(bool(np.all(np.floor(piece) == piece)) for piece in _pieces(values))
+            squares = math.fsum(_squared_deviations(piece, mean) for piece in _pieces(values))
         return cls(values, distinct, whole, mean, squares)
+
+
+_PIECE = 1 << 16
+
+
+def _pieces(values: np.ndarray, overlap: int = 0) -> list[np.ndarray]:
+    """Views of consecutive pieces of `values`, each reaching `overlap` values into the next."""
+    return [values[start : start + _PIECE + overlap] for start in range(0, len(values), _PIECE)]
+
+
+def _squared_deviations(values: np.ndarray, mean: float) -> float:
+    deviations = values - mean
+    deviations *= deviations
+    return float(deviations.sum())  # not np.dot: BLAS would wake its threads for every piece
 
 
 def _quantile(ordered: np.ndarray, q: float) -> float:

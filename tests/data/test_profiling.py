@@ -317,6 +317,8 @@ _WHOLE_COLUMNS = {
     "narrow": rng.integers(-300, 300, 5000).astype(np.float64),
     "wide": np.concatenate(([-(2.0**52), 2.0**52], rng.integers(0, 5, 5000))).astype(np.float64),
     "constant": np.zeros(5000),
+    "many-distinct": rng.integers(0, 10_000, 10_000).astype(np.float64),  # narrow, but too many runs
+    "swapped-across-pieces": np.concatenate((np.arange(65_535.0), [65_536.0, 65_535.0], np.arange(65_537.0, 70_000.0))),
 }
 _OTHER_COLUMNS = {
     "sorted-nan": np.concatenate((np.arange(100.0), [np.nan, np.nan])),
