@@ -53,7 +53,7 @@ def main() -> None:
     labels = {
         "pandas": "pandas.read_csv(path) (pyarrow installed: Arrow strings)",
         "classic": 'pandas.read_csv(engine="c"), NumPy object strings',
-        "arrow": "pyarrow.csv.read_csv(path).to_pandas(), nothing else",
+        "arrow": "pyarrow.csv.read_csv(path).to_pandas(), defaults",
         "layerlab": "read_csv_file + profile_frame",
         "upload": "POST /api/datasets in-process (TestClient: whole body)",
         "served": "POST /api/datasets to `layerlab serve` (streamed)",
@@ -87,7 +87,7 @@ def main() -> None:
     print(f"read + profile / pandas.read_csv:      {best['layerlab']['seconds'] / reference:.2f}x")
     print(
         f"Arrow's reader alone / pandas.read_csv: {best['arrow']['seconds'] / reference:.2f}x, CPU "
-        f"{cpu['arrow'] / cpu['pandas']:.2f}x (the reader before any check, profile, digest or copy)"
+        f"{cpu['arrow'] / cpu['pandas']:.2f}x (its defaults; no check, profile, digest or copy)"
     )
     load_ratio = best["load_parquet"]["seconds"] / best["load_csv"]["seconds"]
     print(f"Parquet load / CSV load (experiments): {load_ratio:.2f}x")
