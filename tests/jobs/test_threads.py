@@ -18,6 +18,7 @@ from app.jobs.worker import WORKER_NICENESS, WorkerContext, fit_blas_threads, ru
 from tests.jobs.test_worker import new_dataset, new_experiment, sessions  # noqa: F401 (a fixture)
 
 CORES = 4
+MAX_NICENESS = 19  # Linux: the lowest priority a process can have
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,9 @@ def test_a_worker_process_lowers_its_priority_before_any_work(
                               args=(settings.model_dump_json(), "w-nice", stop_reader, "pool", os.getpid()))
     process.start()
     try:
-        assert priorities.get(timeout=120) == os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS
+        # Niceness stops at 19: under `nice make test` the worker is as low as it can go.
+        expected = min(os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS, MAX_NICENESS)
+        assert priorities.get(timeout=120) == expected
     finally:
         process.join(120)
     assert process.exitcode == 0
