@@ -116,6 +116,15 @@ def test_a_cross_validation_update_and_a_restart_are_not_hidden_by_the_cache(
     assert client.get(f"/api/experiments/{trained}").json()["status"] == "queued"
 
 
+def test_an_unfinished_runs_json_is_never_kept(client: TestClient) -> None:
+    """A queued run's place moves when the run ahead of it goes, though its own row does not change."""
+    spec = {"dataset_id": _dataset(client), "label": "direction", "training": {"epochs": 2}}
+    ahead, behind = (int(client.post("/api/experiments", json=spec).json()["id"]) for _ in range(2))
+    assert client.get(f"/api/experiments/{behind}").json()["queue_position"] == 2
+    assert client.post(f"/api/experiments/{ahead}/cancel").status_code == 200
+    assert client.get(f"/api/experiments/{behind}").json()["queue_position"] == 1
+
+
 def test_a_deleted_experiment_is_a_404_though_its_json_was_kept(client: TestClient, trained: int) -> None:
     assert client.get(f"/api/experiments/{trained}").status_code == 200
     assert client.delete(f"/api/experiments/{trained}").status_code == 204
