@@ -254,11 +254,26 @@ def test_histogram_and_quantiles_match_numpy(seed: int) -> None:
     assert [stats["q1"], stats["median"], stats["q3"]] == pytest.approx(np.quantile(values, [0.25, 0.5, 0.75]))
 
 
-def test_number_columns_profiled_together_match_one_by_one() -> None:
-    """The block path (all number columns sorted at once) gives each column the profile the
+@pytest.mark.parametrize(
+    ("long_column_rows", "block_cells"),
+    [
+        (10**9, 10**9),  # short columns: one block, sorted in one call
+        (0, 10**9),  # long columns: checked for order, counted or sorted one by one
+        (0, 3000),  # long columns, one block each, profiled on several threads
+    ],
+    ids=["block-sort", "column-by-column", "threads"],
+)
+def test_number_columns_profiled_together_match_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, long_column_rows: int, block_cells: int
+) -> None:
+    """The block path (number columns sorted together, or put in order one by one by the
+    cheapest exact means, on several threads) gives each column the profile the
     column-by-column path gives it: kinds, counts, statistics and histograms."""
+    from app.data import numeric_profiles
     from app.data.profiling import profile_column
 
+    monkeypatch.setattr(numeric_profiles, "LONG_COLUMN_ROWS", long_column_rows)
+    monkeypatch.setattr(numeric_profiles, "BLOCK_CELLS", block_cells)
     rows = 3000
     values = rng.normal(50, 12, rows)
     with_gaps = values.copy()
@@ -267,6 +282,8 @@ def test_number_columns_profiled_together_match_one_by_one() -> None:
     with_infinities[:5] = np.inf
     with_infinities[5:9] = -np.inf
     shuffled_ids = rng.permutation(rows) + 1000
+    sorted_with_gaps = np.sort(values)
+    sorted_with_gaps[-40:] = np.nan
     frame = pd.DataFrame(
         {
             "floats": values,
@@ -277,6 +294,12 @@ def test_number_columns_profiled_together_match_one_by_one() -> None:
             "shuffled_ids": shuffled_ids,
             "gapped_ids": np.arange(rows) * 3,
             "negative": -np.abs(values),
+            "sorted_ids": np.arange(rows) - 500,
+            "sorted_with_gaps": sorted_with_gaps,
+            "narrow_integers": rng.integers(-60, 60, rows),  # counted: 120 values, 3000 rows
+            "span_just_under_rows": np.concatenate(([0, rows - 1], rng.integers(0, rows, rows - 2))),
+            "huge_integers": rng.integers(0, 1000, rows) + 2**60,  # beyond float64's exact range
+            "unsigned": rng.integers(0, 90, rows).astype(np.uint16),
         }
     )
     together = {column.name: column for column in profile_frame(frame).columns}
@@ -286,3 +309,33 @@ def test_number_columns_profiled_together_match_one_by_one() -> None:
         assert (block.kind, block.missing, block.unique) == (alone.kind, alone.missing, alone.unique), name
         assert block.stats == pytest.approx(alone.stats, rel=1e-9), name
         assert block.histogram == alone.histogram, name
+
+
+_WHOLE_COLUMNS = {
+    "sorted": np.arange(5000, dtype=np.float64),
+    "reversed": np.arange(5000, 0, -1, dtype=np.float64),
+    "narrow": rng.integers(-300, 300, 5000).astype(np.float64),
+    "wide": np.concatenate(([-(2.0**52), 2.0**52], rng.integers(0, 5, 5000))).astype(np.float64),
+    "constant": np.zeros(5000),
+    "many-distinct": rng.integers(0, 10_000, 10_000).astype(np.float64),  # narrow, but too many runs
+    "swapped-across-pieces": np.concatenate((np.arange(65_535.0), [65_536.0, 65_535.0], np.arange(65_537.0, 70_000.0))),
+}
+_OTHER_COLUMNS = {
+    "sorted-nan": np.concatenate((np.arange(100.0), [np.nan, np.nan])),
+    "infinities": np.concatenate(([np.inf, -np.inf], np.arange(100.0), [np.nan])),
+    "floats": rng.normal(size=5000),
+}
+
+
+@pytest.mark.parametrize(
+    ("values", "integer_typed"),
+    [(values, True) for values in _WHOLE_COLUMNS.values()]
+    + [(values, False) for values in (*_WHOLE_COLUMNS.values(), *_OTHER_COLUMNS.values())],
+    ids=[f"{name}-integer" for name in _WHOLE_COLUMNS] + [*_WHOLE_COLUMNS, *_OTHER_COLUMNS],
+)
+def test_columns_are_put_in_the_order_a_sort_gives(values: np.ndarray, integer_typed: bool) -> None:
+    from app.data.numeric_profiles import _put_in_order
+
+    ordered = values.copy()
+    _put_in_order(ordered, integer_typed=integer_typed)
+    np.testing.assert_array_equal(ordered, np.sort(values))
