@@ -38,6 +38,7 @@ from app.web.accounts_app import install_accounts, prepare_accounts
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.contract.openapi import document_real_errors
 from app.web.errors import install_error_handlers
+from app.web.experiment_json import FinishedDetails
 from app.web.json_bodies import document_json_bodies
 from app.web.security import SecurityMiddleware
 from app.web.templating import make_templates
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = make_templates()
+    app.state.finished_details = FinishedDetails()
     install_accounts(app, settings)
     app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_json_bytes)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, load_only, raiseload
 
 from app.db.leases import ClaimLost, claimed
-from app.db.models import Dataset, EpochMetric, Experiment, ExperimentStatus, utc_now
+from app.db.models import Dataset, EpochMetric, Experiment, ExperimentStatus, Sweep, utc_now
 
 Status = ExperimentStatus
 
@@ -58,6 +58,42 @@ def create_continued_experiment(
 
 def get_experiment(*, session: Session, experiment_id: int) -> Experiment | None:
     return session.get(Experiment, experiment_id)
+
+
+def get_experiment_alone(*, session: Session, experiment_id: int) -> Experiment | None:
+    """The experiment without the rows it joins by default: touching its dataset raises, and its
+    sweep (a sweep run's only) is read on first use, for the revealed configuration alone."""
+    return session.get(Experiment, experiment_id, options=[
+        raiseload(Experiment.dataset),
+        lazyload(Experiment.sweep).options(load_only(Sweep.revealed_config, raiseload=True), raiseload(Sweep.dataset)),
+    ])
+
+
+@dataclass(frozen=True)
+class DetailVersion:
+    """What an experiment's detail depends on besides its row's id: the row's version and, for a
+    sweep run, the sweep's revealed configuration (which decides whether its test split shows)."""
+
+    version: int
+    revealed_config: int | None = None
+
+
+def version_of(experiment: Experiment) -> DetailVersion:
+    sweep = experiment.sweep if experiment.sweep_id is not None else None
+    return DetailVersion(experiment.version, sweep.revealed_config if sweep is not None else None)
+
+
+def detail_version(*, session: Session, experiment_id: int) -> DetailVersion | None:
+    """None when there is no such experiment (or it is not the current account's to read)."""
+    row = session.execute(
+        select(Experiment.version, Experiment.sweep_id).where(Experiment.id == experiment_id)
+    ).first()
+    if row is None:
+        return None
+    if row.sweep_id is None:
+        return DetailVersion(row.version)
+    revealed = session.scalar(select(Sweep.revealed_config).where(Sweep.id == row.sweep_id))
+    return DetailVersion(row.version, revealed)
 
 
 def list_experiments(*, session: Session, dataset_id: int | None = None) -> Sequence[Experiment]:

@@ -181,6 +181,9 @@ class Experiment(Base):
     # Where the run ran: the Dask worker's address (None on the local pool).
     worker_address: Mapped[str | None] = mapped_column(String(255), default=None)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None)
+    # Counts the row's writes (db/row_versions.py bumps it on every UPDATE): what a cache of
+    # the experiment's JSON is keyed by, with its id.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     dataset: Mapped[Dataset] = relationship(lazy="joined", viewonly=True)
     sweep: Mapped[Sweep | None] = relationship(lazy="joined", viewonly=True)

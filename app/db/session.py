@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import app.db.ownership  # noqa: F401  (its session events scope every query to the current account)
+import app.db.row_versions  # noqa: F401  (its events bump an experiment's version on every write)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

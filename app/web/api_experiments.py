@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from app.db.experiments import delete_experiment, list_experiments
@@ -12,8 +12,8 @@ from app.services import experiments
 from app.specs import MAX_EPOCHS, ExperimentSpec
 from app.web.contract.common import error_responses
 from app.web.contract.experiments import ExperimentDetail, ExperimentSummary
-from app.web.contract_json import contract_json
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
+from app.web.experiment_json import experiment_json
 from app.web.ids import PathId, QueryId
 from app.web.json_bodies import body_openapi, json_body
 from app.web.serializers import experiment_detail, experiment_summary
@@ -46,10 +46,10 @@ def list_all(session: SessionDep, dataset_id: QueryId = None) -> list[Experiment
     "/{experiment_id}", summary="One experiment: status, spec, metrics per split", responses=error_responses(404, 422),
     response_model=ExperimentDetail,
 )
-def one(experiment_id: PathId, session: SessionDep) -> Response:
-    """Polled by every open experiment page: serialised here, in the route's one trip to a thread."""
-    detail = experiment_detail(session, experiment_or_404(session, experiment_id))
-    return contract_json(ExperimentDetail.model_validate(detail))
+def one(experiment_id: PathId, session: SessionDep, request: Request) -> Response:
+    """Polled by every open experiment page: serialised here, in the route's one trip to a thread,
+    or a finished one's bytes from the cache."""
+    return experiment_json(session, request.app.state.finished_details, experiment_id)
 
 
 @router.post(

@@ -66,8 +66,12 @@ def dataset_or_404(session: Session, dataset_id: int, status_code: int = 404) ->
 def experiment_or_404(session: Session, experiment_id: int) -> Experiment:
     experiment = get_experiment(session=session, experiment_id=experiment_id)
     if experiment is None:
-        raise HTTPException(404, f"There is no experiment {experiment_id}.")
+        raise experiment_not_found(experiment_id)
     return experiment
+
+
+def experiment_not_found(experiment_id: int) -> HTTPException:
+    return HTTPException(404, f"There is no experiment {experiment_id}.")
 
 
 def sweep_or_404(session: Session, sweep_id: int) -> Sweep:
