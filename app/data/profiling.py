@@ -19,7 +19,7 @@ from app.data.arrow_columns import ValueCounts, known_counts
 from app.data.column_kinds import ColumnKind, Distinct, distinct_values, infer_kind
 from app.data.missing_tokens import token_like_values
 from app.data.numbers import finite
-from app.data.numeric_profiles import is_plain_number_dtype, number_blocks, profile_number_blocks
+from app.data.numeric_profiles import is_plain_number_dtype, number_blocks, profile_number_block
 
 TOP_VALUES = 10
 HISTOGRAM_BINS = 20
@@ -78,7 +78,8 @@ def profile_frame(
     numbers = [name for name, dtype in frame.dtypes.items() if is_plain_number_dtype(dtype)]
     batched: dict[str, dict | None] = {}
     if frame.columns.is_unique:
-        batched = profile_number_blocks(frame, number_blocks(numbers, len(frame)), finite)
+        for block in number_blocks(numbers, len(frame)):
+            batched.update(profile_number_block([frame[name] for name in block], finite))
     columns = []
     for name, column in frame.items():
         fields = batched.get(name)

@@ -259,15 +259,15 @@ def test_histogram_and_quantiles_match_numpy(seed: int) -> None:
     [
         (10**9, 10**9),  # short columns: one block, sorted in one call
         (0, 10**9),  # long columns: checked for order, counted or sorted one by one
-        (0, 3000),  # long columns, one block each, profiled on several threads
+        (0, 3000),  # long columns, one block each
     ],
-    ids=["block-sort", "column-by-column", "threads"],
+    ids=["block-sort", "column-by-column", "blocks"],
 )
 def test_number_columns_profiled_together_match_one_by_one(
     monkeypatch: pytest.MonkeyPatch, long_column_rows: int, block_cells: int
 ) -> None:
     """The block path (number columns sorted together, or put in order one by one by the
-    cheapest exact means, on several threads) gives each column the profile the
+    cheapest exact means) gives each column the profile the
     column-by-column path gives it: kinds, counts, statistics and histograms."""
     from app.data import numeric_profiles
     from app.data.profiling import profile_column
