@@ -14,7 +14,7 @@ from app.services.divergence import divergence_advice
 from app.services.sweep_blinding import test_hidden, visible_metrics, visible_summary
 from app.specs import MAX_EPOCHS
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, experiment_or_404
-from app.web.htmx import go_to, render
+from app.web.htmx import fragment_or_page, go_to, render
 from app.web.ids import Id, PathId, QueryId
 from app.web.serializers import (
     experiment_detail,
@@ -88,7 +88,8 @@ def experiment_results(
 @router.post("/experiments/{experiment_id}/cancel")
 def cancel(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     experiments.cancel(session, experiment_or_404(session, experiment_id))
-    return render(request, "_experiment_panel.html", **_context(session, experiment_id))
+    return fragment_or_page(request, "_experiment_panel.html", f"/experiments/{experiment_id}",
+                            **_context(session, experiment_id))
 
 
 @router.post("/experiments/{experiment_id}/restart")

@@ -22,3 +22,12 @@ def go_to(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def fragment_or_page(request: Request, name: str, page_url: str, **context: Any) -> Response:
+    """After an action on a piece of a page: htmx swaps the fragment in, while a plain form
+    (pressed before htmx loaded, or without JavaScript) goes back to the whole page, which
+    streams; a bare fragment at the action's address would never move again."""
+    if is_htmx(request):
+        return render(request, name, **context)
+    return RedirectResponse(page_url, status_code=303)

@@ -12,7 +12,7 @@ from app.services.errors import ServiceError
 from app.services.predictions import trained_model
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.experiment_pages import _context
-from app.web.htmx import render
+from app.web.htmx import fragment_or_page, render
 from app.web.ids import PathId
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,8 @@ def network_page(experiment_id: PathId, request: Request, session: SessionDep, s
 def _control(request: Request, session: SessionDep, experiment_id: int, action: inspection.Control) -> Response:
     """Pause, resume or step from the page: the panel comes back re-rendered."""
     inspection.control(session, experiment_or_404(session, experiment_id), action)
-    return render(request, "_experiment_panel.html", **_context(session, experiment_id))
+    return fragment_or_page(request, "_experiment_panel.html", f"/experiments/{experiment_id}",
+                            **_context(session, experiment_id))
 
 
 @router.post("/experiments/{experiment_id}/pause", response_class=HTMLResponse)

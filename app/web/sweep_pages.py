@@ -24,7 +24,7 @@ from app.web.builder import leaking_for
 from app.web.builder_state import default_label, initial_state, label_explanation
 from app.web.deps import SessionDep, SettingsDep, dataset_or_404, sweep_or_404
 from app.web.forms import FormDep
-from app.web.htmx import go_to, is_htmx, render
+from app.web.htmx import fragment_or_page, go_to, is_htmx, render
 from app.web.ids import MAX_ID, PathId, QueryId, parse_id
 from app.web.serializers import experiment_summary
 from app.web.sweeps import effect_charts
@@ -274,17 +274,15 @@ def _sorting(form: FormData) -> tuple[str, str]:
 @router.post("/sweeps/{sweep_id}/cancel")
 def cancel(sweep_id: PathId, request: Request, session: SessionDep, form: FormDep) -> Response:
     sweep = sweeps.cancel(session, sweep_or_404(session, sweep_id))
-    if is_htmx(request):
-        return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(form)))
-    return go_to(request, f"/sweeps/{sweep_id}")
+    return fragment_or_page(request, "_sweep_live.html", f"/sweeps/{sweep_id}",
+                            **_live_context(session, sweep, *_sorting(form)))
 
 
 @router.post("/sweeps/{sweep_id}/reveal")
 def reveal(sweep_id: PathId, request: Request, session: SessionDep, form: FormDep) -> Response:
     sweep = sweeps.reveal(session, sweep_or_404(session, sweep_id), parse_id(str(form.get("config", ""))))
-    if is_htmx(request):
-        return render(request, "_sweep_live.html", **_live_context(session, sweep, *_sorting(form)))
-    return go_to(request, f"/sweeps/{sweep_id}")
+    return fragment_or_page(request, "_sweep_live.html", f"/sweeps/{sweep_id}",
+                            **_live_context(session, sweep, *_sorting(form)))
 
 
 @router.post("/sweeps/{sweep_id}/promote")

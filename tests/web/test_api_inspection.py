@@ -156,3 +156,22 @@ def test_surface_and_dependence(client: TestClient, run_queued: Callable[[], int
     assert total == pytest.approx([1.0] * len(total), abs=1e-4)
     wrong = client.get(f"/api/experiments/{experiment_id}/dependence?feature=size&at.weight=heavy")
     assert wrong.status_code == 422 and "weight needs a number" in wrong.json()["detail"]
+
+
+@pytest.mark.parametrize("action", ["pause", "cancel"])
+def test_panel_buttons_without_htmx_land_on_the_live_page(client: TestClient, dataset_id: int, action: str) -> None:
+    """A button pressed before htmx has loaded posts a plain form: the browser must come
+    back to the experiment's own page, which streams, not to a bare panel that never moves."""
+    experiment_id = _queue(client, dataset_id, epochs=5)
+    plain = client.post(f"/experiments/{experiment_id}/{action}", follow_redirects=False)
+    assert plain.status_code == 303
+    assert plain.headers["location"] == f"/experiments/{experiment_id}"
+    body = client.get(f"/api/experiments/{experiment_id}").json()
+    assert (body["status"] == "cancelled") if action == "cancel" else body["pause_requested"]
+
+
+def test_panel_buttons_with_htmx_get_the_panel_back(client: TestClient, dataset_id: int) -> None:
+    experiment_id = _queue(client, dataset_id, epochs=5)
+    swapped = client.post(f"/experiments/{experiment_id}/pause", headers={"hx-request": "true"})
+    assert swapped.status_code == 200
+    assert 'id="experiment-panel"' in swapped.text and "Pausing after this epoch" in swapped.text
