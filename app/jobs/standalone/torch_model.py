@@ -113,8 +113,14 @@ def predict(model: dict[str, Any], net: nn.Sequential, x: torch.Tensor) -> dict[
         if label.get("transform") == "log":  # trained on log(1 + label): back to its units
             values = np.expm1(values)
         return {"predicted": values.tolist()}
-    probabilities = np.hstack([1.0 - outputs, outputs]) if model["task"] == "binary" else outputs
-    columns: dict[str, list[Any]] = {"predicted": [label["classes"][i] for i in probabilities.argmax(axis=1)]}
+    if model["task"] == "binary":  # one output: the probability of the second class
+        probabilities = np.hstack([1.0 - outputs, outputs])
+        # The second class from the decision threshold on, as predict.py decides it.
+        chosen = (outputs[:, 0] >= label.get("threshold", 0.5)).astype(np.int64)
+    else:
+        probabilities = outputs
+        chosen = probabilities.argmax(axis=1)
+    columns: dict[str, list[Any]] = {"predicted": [label["classes"][i] for i in chosen]}
     for i, name in enumerate(label["classes"]):
         columns[f"probability: {name}"] = probabilities[:, i].tolist()
     return columns
