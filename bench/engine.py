@@ -21,6 +21,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from app.engine import TrainingConfig, build_mlp, fit
+from app.engine.optimizers import Adam
 from bench.engine_profile import step_shares
 
 
@@ -195,6 +196,32 @@ def profile_reference() -> tuple[float, dict[str, float]]:
         return step_shares(net, X, y, case.batch_size)
 
 
+def dead_unit_steps(repeats: int = 200) -> tuple[float, float]:
+    """CPU seconds of one Adam update on the reference's parameter count, at one thread,
+    when half its moving averages have decayed into subnormal numbers (dead units, left as
+    they are) and when they were flushed to 0, as the optimizer now does every 64 steps."""
+    case = REFERENCE
+    sizes = [case.features, *case.hidden, case.outputs]
+    size = sum((inputs + 1) * outputs for inputs, outputs in zip(sizes, sizes[1:], strict=False))
+
+    def per_step(dead: float) -> float:
+        adam = Adam(size, np.dtype(np.float32), 1e-3)
+        adam.t = 1_000
+        params, grads = np.zeros(size, np.float32), np.zeros(size, np.float32)
+        grads[::2] = 1e-3  # every other weight learns; the others' gradient is 0
+
+        def steps() -> None:
+            for _ in range(repeats):
+                adam.m[::2], adam.v[::2] = 1e-3, 1e-6
+                adam.m[1::2], adam.v[1::2] = dead, dead
+                adam._update(params, grads.copy())  # the update alone: no flush between
+
+        return min(_cpu_seconds(steps) for _ in range(5)) / repeats
+
+    with threadpool_limits(1):
+        return per_step(1e-39), per_step(0.0)
+
+
 def measure(case: Case, has_torch: bool) -> tuple[dict[str, float], dict[str, float]]:
     """Median seconds per epoch of each library, taking turns round by round: wall-clock,
     and CPU seconds of this process (which other processes' load on a shared machine
@@ -254,6 +281,9 @@ def main() -> None:
     print(f"reference minibatch at one thread ({step_seconds * 1e3:.2f} ms CPU), share of each part "
           "(the step timed without it, in turns): "
           + ", ".join(f"{name} {share:.0%}" for name, share in shares.items()))
+    subnormal, flushed = dead_unit_steps()
+    print(f"Adam update, half its moving averages subnormal (dead units): {subnormal * 1e3:.2f} ms CPU; "
+          f"flushed to 0: {flushed * 1e3:.2f} ms; {subnormal / flushed:.1f}× slower without the flush")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,7 @@ from app.engine.optimizers import Optimizer
 
 OPTIMIZER_FILE = "optimizer.npz"
 CHECKPOINT_FILE = "checkpoint.json"
-_STEP = "t"  # Adam's step count: a number, saved as a 0-d array
-_SCRATCH = "_scratch"  # a work buffer, not state
+_STEP = "t"  # the optimizer's step count: a number, saved as a 0-d array
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class TrainingCheckpoint:
 def capture(optimizer: Optimizer, rng: np.random.Generator, epoch: int) -> TrainingCheckpoint:
     """A copy of the optimizer's state and the generator's, as they are now."""
     arrays = {name: value.copy() for name, value in vars(optimizer).items()
-              if isinstance(value, np.ndarray) and name != _SCRATCH}
+              if isinstance(value, np.ndarray) and not name.startswith("_")}  # "_": work buffers
     if isinstance(getattr(optimizer, _STEP, None), int):
         arrays[_STEP] = np.asarray(getattr(optimizer, _STEP), dtype=np.int64)
     return TrainingCheckpoint(epoch, arrays, rng.bit_generator.state, optimizer.learning_rate)

@@ -5,6 +5,10 @@ preallocated state (no temporaries), whatever the number of layers. Weight
 decay applies to ``params[:n_decayed]`` (the weight matrices): as an L2 term
 added to the gradient for SGD, RMSprop and Adam, decoupled for AdamW.
 Hyperparameters are held as Python floats: NumPy float64 scalars would upcast.
+
+A moving average whose gradient stays zero (a dead ReLU's weights) decays geometrically
+into subnormal numbers, on which the CPU's arithmetic is many times slower; NumPy cannot
+set flush-to-zero, so every FLUSH_EVERY steps averages too small to matter become 0.
 """
 
 from __future__ import annotations
@@ -12,6 +16,22 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+FLUSH_EVERY = 64
+# A value this small moves a parameter by less than 1e-20 of a step: zeroing it changes nothing.
+MAX_FLUSHED = 1e-30
+
+
+def flush_threshold(decay: float, dtype: np.dtype) -> float:
+    """Below this, an average multiplied by ``decay`` each step may turn subnormal before
+    the next flush; 0 (no flush) for an average that does not decay."""
+    if not 0.0 < decay < 1.0:
+        return 0.0
+    tiny = float(np.finfo(dtype).tiny)
+    left_after_flushes = decay**FLUSH_EVERY
+    if left_after_flushes <= 2.0 * tiny / MAX_FLUSHED:
+        return MAX_FLUSHED
+    return 2.0 * tiny / left_after_flushes
 
 
 class Optimizer:
@@ -27,17 +47,38 @@ class Optimizer:
         self.learning_rate = float(learning_rate)
         self.weight_decay = float(weight_decay)
         self.n_decayed = n_decayed
+        self.t = 0  # steps taken: Adam's bias correction and the flushes count them
         self._scratch = np.empty(size, dtype)
+        self._below = np.empty(size, np.bool_)
+        self._flushed: list[tuple[np.ndarray, float]] = []  # (moving average, its threshold)
+
+    def _decays_into(self, average: np.ndarray, decay: float) -> np.ndarray:
+        """Register ``average`` (multiplied by ``decay`` each step) for flushing; returns it."""
+        threshold = flush_threshold(decay, average.dtype)
+        if threshold:
+            self._flushed.append((average, threshold))
+        return average
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        self.t += 1
+        self._decay(params, grads)
+        self._update(params, grads)
+        if self.t % FLUSH_EVERY == 0:
+            self._flush()
+
+    def _decay(self, params: np.ndarray, grads: np.ndarray) -> None:
         if self.weight_decay:  # the gradient of (wd / 2) |w|² is wd w
             decayed, scratch = slice(0, self.n_decayed), self._scratch[: self.n_decayed]
             np.multiply(params[decayed], self.weight_decay, out=scratch)
             grads[decayed] += scratch
-        self._update(params, grads)
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         raise NotImplementedError
+
+    def _flush(self) -> None:
+        for average, threshold in self._flushed:
+            np.less(np.abs(average, out=self._scratch), threshold, out=self._below)
+            np.putmask(average, self._below, 0.0)
 
 
 class SGD(Optimizer):
@@ -47,7 +88,7 @@ class SGD(Optimizer):
                  nesterov: bool = False, weight_decay: float = 0.0, n_decayed: int = 0) -> None:
         super().__init__(size, dtype, learning_rate, weight_decay, n_decayed)
         self.momentum, self.nesterov = float(momentum), nesterov
-        self.velocity = np.zeros(size, dtype)
+        self.velocity = self._decays_into(np.zeros(size, dtype), self.momentum)
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         direction, scratch = grads, self._scratch
@@ -70,7 +111,7 @@ class RMSprop(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, n_decayed: int = 0) -> None:
         super().__init__(size, dtype, learning_rate, weight_decay, n_decayed)
         self.rho, self.eps = float(rho), float(eps)
-        self.square_avg = np.zeros(size, dtype)
+        self.square_avg = self._decays_into(np.zeros(size, dtype), self.rho)
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
         s, scratch = self.square_avg, self._scratch
@@ -97,8 +138,6 @@ class Adam(Optimizer):
     PyTorch's result (up to rounding) in 10 in-place passes over the vector.
     """
 
-    decoupled = False
-
     def __init__(self, size: int, dtype: np.dtype, learning_rate: float, beta1: float = 0.9,
                  beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.0,
                  n_decayed: int = 0) -> None:
@@ -106,20 +145,10 @@ class Adam(Optimizer):
         if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
             raise ValueError(f"Adam's betas must lie in [0, 1), not {beta1} and {beta2}.")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.m = np.zeros(size, dtype)  # m' = m / (1 - beta1)
-        self.v = np.zeros(size, dtype)  # v' = v / (1 - beta2)
-        self.t = 0
-
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        if self.decoupled:
-            if self.weight_decay:
-                params[: self.n_decayed] *= 1.0 - self.learning_rate * self.weight_decay
-            self._update(params, grads)
-        else:
-            super().step(params, grads)
+        self.m = self._decays_into(np.zeros(size, dtype), self.beta1)  # m' = m / (1 - beta1)
+        self.v = self._decays_into(np.zeros(size, dtype), self.beta2)  # v' = v / (1 - beta2)
 
     def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
-        self.t += 1
         m, v, scratch = self.m, self.v, self._scratch
         c = math.sqrt((1.0 - self.beta2) / (1.0 - self.beta2**self.t))
         step_size = self.learning_rate * (1.0 - self.beta1) / ((1.0 - self.beta1**self.t) * c)
@@ -138,7 +167,9 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: p *= 1 - lr wd before the Adam step."""
 
-    decoupled = True
+    def _decay(self, params: np.ndarray, grads: np.ndarray) -> None:
+        if self.weight_decay:
+            params[: self.n_decayed] *= 1.0 - self.learning_rate * self.weight_decay
 
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
