@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.experiments import create_experiment
 from app.db.leases import claim_next_experiment
-from app.db.migrations import upgrade_to_head
 from app.db.models import Dataset, Experiment, ExperimentStatus, User
 from app.db.ownership import Principal, acting_as
-from app.db.session import make_engine, make_session_factory
 
 pytestmark = pytest.mark.databases
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine: Engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def _user(sessions: sessionmaker[Session], name: str) -> Principal:

@@ -3,10 +3,8 @@ an experiment's detail version also follows its sweep's revealed configuration."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.cross_validation import store_cross_validation
@@ -19,20 +17,10 @@ from app.db.experiments import (
     set_task,
     store_results,
 )
-from app.db.migrations import upgrade_to_head
 from app.db.models import Dataset, Experiment, Sweep
-from app.db.session import make_engine, make_session_factory
 from app.db.sweeps import reveal_config
 
 pytestmark = pytest.mark.databases
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine: Engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

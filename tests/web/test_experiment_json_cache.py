@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
 
 from app.config import Settings
 from app.db.cross_validation import store_cross_validation
@@ -41,18 +39,6 @@ def trained(client: TestClient, run_queued: Callable[[], int]) -> int:
     experiment_id = int(client.post("/api/experiments", json=spec).json()["id"])
     assert run_queued() == 1
     return experiment_id
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    caught: list[str] = []
-
-    def catch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        caught.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", catch)
-    yield caught
-    event.remove(Engine, "before_cursor_execute", catch)
 
 
 def _full_serialiser_bytes(client: TestClient, experiment_id: int) -> bytes:

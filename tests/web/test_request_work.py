@@ -8,14 +8,14 @@ experiment's JSON each make exactly one (the route itself)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db.migrations import upgrade_to_head
@@ -58,18 +58,6 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def route_trips(database: Database) -> int:
     """The route's own trip, plus closing the session on a database that answers over the network."""
     return 1 if database.backend == "sqlite" else 2
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    caught: list[str] = []
-
-    def catch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        caught.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", catch)
-    yield caught
-    event.remove(Engine, "before_cursor_execute", catch)
 
 
 def test_the_home_page_takes_one_trip_to_the_thread_pool(
