@@ -5,8 +5,7 @@ A table of thousands of number columns otherwise spends its time in per-call ove
 million-row table in sorting, which this does once per column, and only where it must: a long
 column already in order (an id) is only checked, and a long integer column of a narrow range is
 counted (`np.bincount`) and written out in order, both linear. Temporaries stay the size of a
-piece of a column, so the profile adds little to the frame's own memory (two blocks side by side
-on threads saved 0.05 s of a 1,000,000-row upload and cost 10-25 MB of peak memory: not done).
+piece of a column, so the profile adds little to the frame's own memory.
 The results match `profiling.profile_column` (the same definitions: sample std, numpy's linear quantiles,
 histograms half-open but the last bin). Columns that need their distinct values listed (top
 values of booleans, constants and integers with few values) are left to `profile_column`.
@@ -30,7 +29,10 @@ BLOCK_CELLS = 1_000_000  # float64 cells sorted at a time: 8 MB, whatever the ta
 # are sorted a block at a time in one call, where per-call overhead is what costs.
 LONG_COLUMN_ROWS = 65_536
 _EXACT_INTEGERS = 2.0**53  # float64 holds every integer below this exactly
-COUNTED_RUNS = 4096  # distinct integers written back one run at a time; more are sorted
+_PIECE = 1 << 16  # values a temporary holds at most
+# Integers are counted only over a range this wide: each piece's counts are then piece-sized.
+COUNTED_SPAN = _PIECE
+MAX_COUNTED_DISTINCT = 4096  # distinct integers written back one run at a time; more are sorted
 
 Finite = Callable[[float], "float | None"]
 
@@ -58,23 +60,23 @@ def profile_number_block(columns: list[pd.Series], finite: Finite) -> dict[str, 
     if rows < LONG_COLUMN_ROWS:
         ordered.sort(axis=0)  # in place; per column: -inf first, then numbers, +inf, NaN last
     else:
-        for index, column in enumerate(columns):
-            _put_in_order(ordered[:, index], integer_typed=column.dtype.kind in "iu")
+        for index, series in enumerate(columns):
+            _put_in_order(ordered[:, index], integer_typed=series.dtype.kind in "iu")
     results: dict[str, dict | None] = {}
     for index, (name, series) in enumerate(zip(names, columns, strict=True)):
         dtype = series.dtype
-        column = _SortedColumn.of(ordered[:, index], integer_typed=dtype.kind in "iu")
-        count, distinct = len(column.finite), column.distinct
-        needs_values = distinct <= 2 or (column.whole and distinct <= TOP_INTEGER_VALUES)
+        sorted_column = _SortedColumn.of(ordered[:, index], integer_typed=dtype.kind in "iu")
+        count, distinct = len(sorted_column.finite), sorted_column.distinct
+        needs_values = distinct <= 2 or (sorted_column.whole and distinct <= TOP_INTEGER_VALUES)
         if count == 0 or needs_values:
             results[name] = None
             continue
-        low, high = float(column.finite[0]), float(column.finite[-1])
-        kind = "integer" if column.whole else "numeric"
-        unique_per_row = column.whole and distinct == rows >= ID_MIN_ROWS and count == rows
+        low, high = float(sorted_column.finite[0]), float(sorted_column.finite[-1])
+        kind = "integer" if sorted_column.whole else "numeric"
+        unique_per_row = sorted_column.whole and distinct == rows >= ID_MIN_ROWS and count == rows
         if unique_per_row and (high - low + 1 == distinct or series.is_monotonic_increasing):
             kind = "id"  # a run of consecutive numbers, or sorted
-        variance = column.squares / (count - 1) if count > 1 else 0.0
+        variance = sorted_column.squares / (count - 1) if count > 1 else 0.0
         results[name] = {
             "kind": kind,
             "dtype": str(dtype),
@@ -84,13 +86,13 @@ def profile_number_block(columns: list[pd.Series], finite: Finite) -> dict[str, 
             "stats": {
                 "min": finite(low),
                 "max": finite(high),
-                "mean": finite(column.mean),
+                "mean": finite(sorted_column.mean),
                 "std": finite(math.sqrt(variance)) if math.isfinite(variance) else None,
-                "q1": finite(_quantile(column.finite, 0.25)),
-                "median": finite(_quantile(column.finite, 0.5)),
-                "q3": finite(_quantile(column.finite, 0.75)),
+                "q1": finite(_quantile(sorted_column.finite, 0.25)),
+                "median": finite(_quantile(sorted_column.finite, 0.5)),
+                "q3": finite(_quantile(sorted_column.finite, 0.75)),
             },
-            "histogram": _histogram(column.finite, integer_bins=kind == "integer"),
+            "histogram": _histogram(sorted_column.finite, integer_bins=kind == "integer"),
         }
     return results
 
@@ -115,15 +117,15 @@ def _put_in_order(values: np.ndarray, integer_typed: bool) -> None:
 
 def _counted_integers(values: np.ndarray) -> tuple[float, np.ndarray] | None:
     """The column's minimum, and how often each integer from it up occurs; None when counting is not
-    the cheaper way: a range wider than the column is long, or too many distinct values to
-    write back one run at a time."""
+    the cheaper way: a range wider than the column or than COUNTED_SPAN, or too many distinct
+    values to write back one run at a time."""
     low, high = float(values.min()), float(values.max())  # an integer dtype has no NaN or infinity
-    if not (high - low < len(values) and max(-low, high) < _EXACT_INTEGERS):
+    if not (high - low < min(len(values), COUNTED_SPAN) and max(-low, high) < _EXACT_INTEGERS):
         return None
     counts = np.zeros(int(high - low) + 1, dtype=np.int64)
     for piece in _pieces(values):
         counts += np.bincount(piece.astype(np.intp) - int(low), minlength=len(counts))
-    return (low, counts) if np.count_nonzero(counts) <= COUNTED_RUNS else None
+    return (low, counts) if np.count_nonzero(counts) <= MAX_COUNTED_DISTINCT else None
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,6 @@ class _SortedColumn:
             squares = math.fsum(_squared_deviations(piece, mean) for piece in _pieces(values))
         return cls(values, distinct, whole, mean, squares)
 
-
-_PIECE = 1 << 16
 
 
 def _pieces(values: np.ndarray, overlap: int = 0) -> list[np.ndarray]:

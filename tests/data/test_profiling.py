@@ -339,3 +339,23 @@ def test_columns_are_put_in_the_order_a_sort_gives(values: np.ndarray, integer_t
     ordered = values.copy()
     _put_in_order(ordered, integer_typed=integer_typed)
     np.testing.assert_array_equal(ordered, np.sort(values))
+
+
+@pytest.mark.parametrize("span", [1_000, 400_000])
+def test_putting_a_long_integer_column_in_order_keeps_temporaries_small(span: int) -> None:
+    """Counting a shuffled integer column (ids, codes) must not zero a range-sized array for
+    every piece: with a range as wide as the column that was quadratic time and memory."""
+    import tracemalloc
+
+    from app.data.numeric_profiles import _put_in_order
+
+    values = np.random.default_rng(5).integers(0, span, 400_000).astype(np.float64)
+    expected = np.sort(values)
+    tracemalloc.start()
+    try:
+        _put_in_order(values, integer_typed=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(values, expected)
+    assert peak < values.nbytes / 4, f"{peak / 1e6:.1f} MB of temporaries for a {values.nbytes / 1e6:.1f} MB column"
