@@ -196,6 +196,9 @@ def delete_experiment(*, session: Session, experiments_dir: Path, experiment: Ex
     """Cancel its job, then the row; its files only once the delete has committed."""
     directory = experiment_dir(experiments_dir, experiment.id)
     revoke_active(session=session, experiment_ids=[experiment.id])
+    # The database would clear the continuations' parent_id itself (ON DELETE SET NULL), unseen
+    # by the ORM: done here, the update bumps their row versions, so no kept JSON names the parent.
+    session.execute(update(Experiment).where(Experiment.parent_id == experiment.id).values(parent_id=None))
     session.delete(experiment)
     session.commit()
     shutil.rmtree(directory, ignore_errors=True)

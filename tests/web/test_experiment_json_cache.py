@@ -148,3 +148,15 @@ def test_with_accounts_a_kept_reply_goes_only_to_who_may_read_it(
         assert server["ben"].get(f"/api/experiments/{experiment_id}").json() == {
             "detail": f"There is no experiment {experiment_id}."}
         assert json.loads(server[ADMIN].get(f"/api/experiments/{experiment_id}").content) == own.json()
+
+
+def test_deleting_a_parent_shows_in_its_continuations_kept_json(
+    client: TestClient, trained: int, run_queued: Callable[[], int]
+) -> None:
+    """The database clears a continuation's `parent_id` when its parent goes (ON DELETE SET
+    NULL): no ORM event sees that, so the delete must bump the children's version itself."""
+    child = int(client.post(f"/api/experiments/{trained}/continue", json={"epochs": 2}).json()["id"])
+    assert run_queued() == 1
+    assert client.get(f"/api/experiments/{child}").json()["parent_id"] == trained  # kept now
+    assert client.delete(f"/api/experiments/{trained}").status_code == 204
+    assert client.get(f"/api/experiments/{child}").json()["parent_id"] is None
