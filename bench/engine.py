@@ -214,7 +214,8 @@ def dead_unit_steps(repeats: int = 200) -> tuple[float, float]:
             for _ in range(repeats):
                 adam.m[::2], adam.v[::2] = 1e-3, 1e-6
                 adam.m[1::2], adam.v[1::2] = dead, dead
-                adam._update(params, grads.copy())  # the update alone: no flush between
+                # `_update`, not `step`: the update alone, so no flush cleans the state between
+                adam._update(params, grads.copy())
 
         return min(_cpu_seconds(steps) for _ in range(5)) / repeats
 

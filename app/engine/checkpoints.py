@@ -39,8 +39,7 @@ def capture(optimizer: Optimizer, rng: np.random.Generator, epoch: int) -> Train
     """A copy of the optimizer's state and the generator's, as they are now."""
     arrays = {name: value.copy() for name, value in vars(optimizer).items()
               if isinstance(value, np.ndarray) and not name.startswith("_")}  # "_": work buffers
-    if isinstance(getattr(optimizer, _STEP, None), int):
-        arrays[_STEP] = np.asarray(getattr(optimizer, _STEP), dtype=np.int64)
+    arrays[_STEP] = np.asarray(optimizer.t, dtype=np.int64)
     return TrainingCheckpoint(epoch, arrays, rng.bit_generator.state, optimizer.learning_rate)
 
 

@@ -24,7 +24,9 @@ MAX_FLUSHED = 1e-30
 
 def flush_threshold(decay: float, dtype: np.dtype) -> float:
     """Below this, an average multiplied by ``decay`` each step may turn subnormal before
-    the next flush; 0 (no flush) for an average that does not decay."""
+    the next flush; 0 (no flush) for an average that does not decay. Capped at MAX_FLUSHED:
+    a fast decay (below about 0.76 in float32) may still pass through a few subnormal steps
+    between flushes rather than lose values that could matter."""
     if not 0.0 < decay < 1.0:
         return 0.0
     tiny = float(np.finfo(dtype).tiny)
