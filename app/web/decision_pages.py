@@ -4,7 +4,7 @@ threshold, and the largest-errors card of a split."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.jobs.decisions import ThresholdError, parse_threshold
 from app.services import decisions
@@ -13,7 +13,7 @@ from app.web.api_decisions import LimitQuery
 from app.web.deps import SessionDep, SettingsDep, experiment_or_404
 from app.web.experiment_pages import SplitQuery, results_context
 from app.web.forms import FormDep
-from app.web.htmx import render
+from app.web.htmx import fragment_or_page, render
 from app.web.ids import PathId
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 def save_threshold(
     experiment_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep,
     split: SplitQuery = "test",
-) -> HTMLResponse:
+) -> Response:
     experiment = experiment_or_404(session, experiment_id)
     decision = (experiment.summary or {}).get("decision") or {}
     raw = decision.get("chosen") if form.get("reset") else form.get("threshold")
@@ -33,7 +33,8 @@ def save_threshold(
         message = str(exc) if isinstance(exc, ThresholdError) else "The threshold must be a number."
         raise HTTPException(422, message) from exc
     decisions.change_threshold(session, settings, experiment, threshold)
-    return render(request, "_experiment_results.html", **results_context(session, experiment_id, split))
+    return fragment_or_page(request, "_experiment_results.html", f"/experiments/{experiment_id}",
+                            **results_context(session, experiment_id, split))
 
 
 @router.get("/experiments/{experiment_id}/errors", response_class=HTMLResponse)

@@ -59,6 +59,10 @@ def test_saving_a_threshold_from_the_page_rerenders_the_results(client: TestClie
     assert f'value="{chosen:.2f}"' in reset.text and "Back to the chosen" not in reset.text
     bad = client.post(f"/experiments/{binary}/threshold", data={"threshold": "lots"}, headers=HTMX)
     assert bad.status_code == 422 and "number" in bad.text
+    # A plain form (htmx not loaded yet) goes back to the whole page, not a bare fragment.
+    plain = client.post(f"/experiments/{binary}/threshold", data={"threshold": "0.8"}, follow_redirects=False)
+    assert plain.status_code == 303 and plain.headers["location"] == f"/experiments/{binary}"
+    assert client.get(f"/api/experiments/{binary}").json()["summary"]["decision"]["threshold"] == 0.8
 
 
 def test_the_largest_errors_card(client: TestClient, binary: int, run_queued: Callable[[], int]) -> None:
