@@ -116,12 +116,14 @@ def _child(mode: str, path: Path, data_dir: Path) -> None:
 
     import pandas as pd
 
-    from app.data.csv_reader import CsvLimits, read_csv_file
-    from app.data.profiling import profile_frame
-
+    # The references import nothing of LayerLab's: importing `app.data` sets Arrow's allocator
+    # (app/data/arrow_memory.py), and a pandas user's process keeps Arrow's default.
     if mode == "served":
         print(json.dumps(_served_upload(path, data_dir)))
         return
+    if mode == "layerlab":  # imported before the clock starts
+        from app.data.csv_reader import CsvLimits, read_csv_file
+        from app.data.profiling import profile_frame
     client = _upload_client(data_dir) if mode == "upload" else None
     stored = _stored_dataset(data_dir) if mode in LOAD_MODES else None
     baseline = _reset_peak()
