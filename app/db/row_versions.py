@@ -10,15 +10,13 @@ changed meanwhile, and a worker's epoch must not make a person's threshold chang
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Update, event
+from sqlalchemy import ColumnElement, Connection, Update, event
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
 from app.db.models import Experiment
 
 
-def _next_version() -> Any:
+def _next_version() -> ColumnElement[int]:
     return Experiment.version + 1
 
 
@@ -31,7 +29,7 @@ def _bump_on_update(state: ORMExecuteState) -> None:
 
 
 @event.listens_for(Experiment, "before_update")
-def _bump_on_flush(_mapper: Mapper[Experiment], _connection: Any, experiment: Experiment) -> None:
+def _bump_on_flush(_mapper: Mapper[Experiment], _connection: Connection, experiment: Experiment) -> None:
     session = object_session(experiment)
     if session is not None and session.is_modified(experiment):  # "dirty" rows without a change write nothing
         experiment.version = _next_version()  # computed by the database; read back when next accessed

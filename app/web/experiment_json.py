@@ -23,24 +23,26 @@ from app.web.serializers import experiment_detail
 
 CACHE_BYTES = 32 * 1024 * 1024  # ~500 finished experiments of ~60 kB
 
+CacheKey = tuple[int, DetailVersion]  # the experiment's id, and what its detail depends on
+
 
 class FinishedDetails:
     """A bounded LRU of finished experiments' JSON bodies, shared by the route's threads."""
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self._max_bytes = max_bytes
-        self._bodies: OrderedDict[tuple[int, DetailVersion], bytes] = OrderedDict()
+        self._bodies: OrderedDict[CacheKey, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, DetailVersion]) -> bytes | None:
+    def get(self, key: CacheKey) -> bytes | None:
         with self._lock:
             body = self._bodies.get(key)
             if body is not None:
                 self._bodies.move_to_end(key)
             return body
 
-    def put(self, key: tuple[int, DetailVersion], body: bytes) -> None:
+    def put(self, key: CacheKey, body: bytes) -> None:
         if len(body) > self._max_bytes:
             return
         with self._lock:
