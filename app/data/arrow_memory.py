@@ -16,13 +16,13 @@ import pyarrow as pa
 ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 
-def use_returning_allocator() -> str:
-    """Make jemalloc, returning freed pages at once, Arrow's pool; returns the pool's name."""
-    if not os.environ.get(ARROW_POOL_VARIABLE):
-        try:
-            pool = pa.jemalloc_memory_pool()
-        except NotImplementedError:  # a build without jemalloc
-            return pa.default_memory_pool().backend_name
-        pa.jemalloc_set_decay_ms(0)
-        pa.set_memory_pool(pool)
-    return pa.default_memory_pool().backend_name
+def use_returning_allocator() -> None:
+    """Make jemalloc, returning freed pages at once, Arrow's pool."""
+    if os.environ.get(ARROW_POOL_VARIABLE):
+        return
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc
+        return
+    pa.jemalloc_set_decay_ms(0)
+    pa.set_memory_pool(pool)

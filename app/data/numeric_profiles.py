@@ -155,7 +155,6 @@ class _SortedColumn:
         return cls(values, distinct, whole, mean, squares)
 
 
-
 def _pieces(values: np.ndarray, overlap: int = 0) -> list[np.ndarray]:
     """Views of consecutive pieces of `values`, each reaching `overlap` values into the next."""
     return [values[start : start + _PIECE + overlap] for start in range(0, len(values), _PIECE)]

@@ -37,8 +37,7 @@ class TrainingCheckpoint:
 
 def capture(optimizer: Optimizer, rng: np.random.Generator, epoch: int) -> TrainingCheckpoint:
     """A copy of the optimizer's state and the generator's, as they are now."""
-    arrays = {name: value.copy() for name, value in vars(optimizer).items()
-              if isinstance(value, np.ndarray) and not name.startswith("_")}  # "_": work buffers
+    arrays = {name: value.copy() for name, value in optimizer.state_arrays().items()}
     arrays[_STEP] = np.asarray(optimizer.t, dtype=np.int64)
     return TrainingCheckpoint(epoch, arrays, rng.bit_generator.state, optimizer.learning_rate)
 

@@ -54,6 +54,11 @@ class Optimizer:
         self._below = np.empty(size, np.bool_)
         self._flushed: list[tuple[np.ndarray, float]] = []  # (moving average, its threshold)
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays a resumed run needs, by attribute name; "_" names are work buffers."""
+        return {name: value for name, value in vars(self).items()
+                if isinstance(value, np.ndarray) and not name.startswith("_")}
+
     def _decays_into(self, average: np.ndarray, decay: float) -> np.ndarray:
         """Register ``average`` (multiplied by ``decay`` each step) for flushing; returns it."""
         threshold = flush_threshold(decay, average.dtype)

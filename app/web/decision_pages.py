@@ -34,7 +34,7 @@ def save_threshold(
         raise HTTPException(422, message) from exc
     decisions.change_threshold(session, settings, experiment, threshold)
     return fragment_or_page(request, "_experiment_results.html", f"/experiments/{experiment_id}",
-                            **results_context(session, experiment_id, split))
+                            lambda: results_context(session, experiment_id, split))
 
 
 @router.get("/experiments/{experiment_id}/errors", response_class=HTMLResponse)

@@ -89,7 +89,7 @@ def experiment_results(
 def cancel(experiment_id: PathId, request: Request, session: SessionDep) -> Response:
     experiments.cancel(session, experiment_or_404(session, experiment_id))
     return fragment_or_page(request, "_experiment_panel.html", f"/experiments/{experiment_id}",
-                            **_context(session, experiment_id))
+                            lambda: _context(session, experiment_id))
 
 
 @router.post("/experiments/{experiment_id}/restart")

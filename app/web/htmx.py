@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -24,10 +25,13 @@ def go_to(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def fragment_or_page(request: Request, name: str, page_url: str, **context: Any) -> Response:
+def fragment_or_page(
+    request: Request, name: str, page_url: str, context: Callable[[], Mapping[str, Any]]
+) -> Response:
     """After an action on a piece of a page: htmx swaps the fragment in, while a plain form
     (pressed before htmx loaded, or without JavaScript) goes back to the whole page, which
-    streams; a bare fragment at the action's address would never move again."""
+    streams; a bare fragment at the action's address would never move again. `context` is
+    only built for the fragment."""
     if is_htmx(request):
-        return render(request, name, **context)
+        return render(request, name, **context())
     return RedirectResponse(page_url, status_code=303)

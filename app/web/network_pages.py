@@ -33,7 +33,7 @@ def _control(request: Request, session: SessionDep, experiment_id: int, action: 
     """Pause, resume or step from the page: the panel comes back re-rendered."""
     inspection.control(session, experiment_or_404(session, experiment_id), action)
     return fragment_or_page(request, "_experiment_panel.html", f"/experiments/{experiment_id}",
-                            **_context(session, experiment_id))
+                            lambda: _context(session, experiment_id))
 
 
 @router.post("/experiments/{experiment_id}/pause", response_class=HTMLResponse)

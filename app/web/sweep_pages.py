@@ -275,14 +275,14 @@ def _sorting(form: FormData) -> tuple[str, str]:
 def cancel(sweep_id: PathId, request: Request, session: SessionDep, form: FormDep) -> Response:
     sweep = sweeps.cancel(session, sweep_or_404(session, sweep_id))
     return fragment_or_page(request, "_sweep_live.html", f"/sweeps/{sweep_id}",
-                            **_live_context(session, sweep, *_sorting(form)))
+                            lambda: _live_context(session, sweep, *_sorting(form)))
 
 
 @router.post("/sweeps/{sweep_id}/reveal")
 def reveal(sweep_id: PathId, request: Request, session: SessionDep, form: FormDep) -> Response:
     sweep = sweeps.reveal(session, sweep_or_404(session, sweep_id), parse_id(str(form.get("config", ""))))
     return fragment_or_page(request, "_sweep_live.html", f"/sweeps/{sweep_id}",
-                            **_live_context(session, sweep, *_sorting(form)))
+                            lambda: _live_context(session, sweep, *_sorting(form)))
 
 
 @router.post("/sweeps/{sweep_id}/promote")
