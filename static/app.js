@@ -70,4 +70,15 @@
     if (form) setUpUpload(form);
     document.querySelectorAll("table.sortable").forEach(setUpSorting);
   });
+
+  // An experiment's panel (status and buttons), fetched again when its run moves on. A state
+  // the panel already shows, as an event stream's first message does, leaves it alone: the
+  // epochs a person is typing there, and the focus, stay.
+  window.LayerLabPanel = {
+    refresh(url, state) {
+      const panel = document.getElementById("experiment-panel");
+      if (panel && state && state.panel_state !== undefined && panel.dataset.panelState === state.panel_state) return;
+      htmx.ajax("GET", url, { target: "#experiment-panel", swap: "outerHTML" });
+    },
+  };
 })();

@@ -81,7 +81,7 @@
         text.textContent = `${state.status[0].toUpperCase()}${state.status.slice(1)} after ${state.epochs_done} of ${total} epochs`;
         if (state.status === "completed") bar.value = bar.max;
       }
-      htmx.ajax("GET", live.dataset.panelUrl, { target: "#experiment-panel", swap: "outerHTML" });
+      window.LayerLabPanel.refresh(live.dataset.panelUrl, state);
       // Results rendered with the page stay: re-rendering them would undo a moved threshold slider.
       const shown = document.querySelector("#experiment-results .details-grid");
       if (finished && !shown) htmx.ajax("GET", live.dataset.resultsUrl, { target: "#experiment-results", swap: "outerHTML" });

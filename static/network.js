@@ -263,12 +263,12 @@
         state.snapshots.push(snapshot);
         refresh();
       });
-      const onStatus = () => {
-        htmx.ajax("GET", view.dataset.panelUrl, { target: "#experiment-panel", swap: "outerHTML" });
+      const onStatus = (event) => {
+        window.LayerLabPanel.refresh(view.dataset.panelUrl, JSON.parse(event.data));
         load();
       };
       source.addEventListener("status", onStatus);
-      source.addEventListener("done", () => { source.close(); onStatus(); });
+      source.addEventListener("done", (event) => { source.close(); onStatus(event); });
     });
 
     setUpSurface(view);

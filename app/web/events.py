@@ -21,7 +21,7 @@ from app.db.models import ExperimentStatus
 from app.web.contract.common import error_responses
 from app.web.deps import experiment_or_404
 from app.web.ids import PathId, parse_whole
-from app.web.serializers import epoch_payload, experiment_summary
+from app.web.serializers import epoch_payload, experiment_summary, panel_state
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
@@ -38,7 +38,9 @@ def _snapshot(
         experiment = get_experiment(session=session, experiment_id=experiment_id)
         if experiment is None:
             return None, []
-        state = experiment_summary(experiment) | {"error": experiment.error, "pause_control": experiment.pause_control}
+        state = experiment_summary(experiment) | {
+            "error": experiment.error, "pause_control": experiment.pause_control, "panel_state": panel_state(experiment)
+        }
         rows = [epoch_payload(row, inspection)
                 for row in epochs_after(session=session, experiment_id=experiment_id, after=after)]
     return state, rows
@@ -72,8 +74,8 @@ async def experiment_events(
     sessions = request.app.state.session_factory
     after = _last_epoch(last_event_id)
     # A step turns "step" back into "pause", often between two polls: while paused, a new
-    # epoch is a change too, so the page learns the step is over.
-    last_status: tuple[str, str | None, int | None] | None = None
+    # epoch is a change too (panel_state holds it), so the page learns the step is over.
+    last_status: str | None = None
     yield ServerSentEvent(comment="connected", retry=RECONNECT_MS)
     while True:
         state, rows = await to_thread.run_sync(_snapshot, sessions, experiment_id, after, inspection)
@@ -83,9 +85,8 @@ async def experiment_events(
         for row in rows:
             yield ServerSentEvent(event="epoch", id=str(row["epoch"]), data=row)
             after = row["epoch"]
-        stepped_to = state["epochs_done"] if state["pause_control"] else None
-        if (state["status"], state["pause_control"], stepped_to) != last_status:
-            last_status = (state["status"], state["pause_control"], stepped_to)
+        if state["panel_state"] != last_status:
+            last_status = state["panel_state"]
             yield ServerSentEvent(event="status", data=state)
         if state["status"] in ExperimentStatus.FINISHED:
             yield ServerSentEvent(event="done", data=state)

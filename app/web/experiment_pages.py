@@ -19,6 +19,7 @@ from app.web.ids import Id, PathId, QueryId
 from app.web.serializers import (
     experiment_detail,
     experiment_summary,
+    panel_state,
     spec_differences,
 )
 
@@ -43,6 +44,7 @@ def _context(session: SessionDep, experiment_id: PathId, split: str = "test") ->
         "summary": visible_summary(experiment) or {},
         "test_hidden": test_hidden(experiment),
         "max_epochs": MAX_EPOCHS,
+        "panel_state": panel_state(experiment),
     }
 
 

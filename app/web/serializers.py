@@ -63,6 +63,14 @@ def _headline(experiment: Experiment, split: str) -> float | None:
     return headline_score(experiment.task, visible_metrics(experiment), split)
 
 
+def panel_state(experiment: Experiment) -> str:
+    """What the experiment panel shows of a run's progress: its status, its pause control and,
+    while paused, the epoch (a step's end). The page re-renders the panel only when this moves,
+    so what a person is typing there is not swapped away by a state it already shows."""
+    stepped_to = experiment.epochs_done if experiment.pause_control else ""
+    return f"{experiment.status} {experiment.pause_control or ''} {stepped_to}"
+
+
 def experiment_summary(experiment: Experiment) -> dict[str, Any]:
     return {
         "id": experiment.id,

@@ -42,3 +42,29 @@ def test_continue_training_with_the_keyboard(page: Page, live_server: Any, scree
     child = int(page.url.rstrip("/").rsplit("/", 1)[1])
     assert [row["epoch"] for row in api.get(f"/api/experiments/{child}/epochs").json()] == [6, 7, 8]
     screenshot(page, "continued-experiment")
+
+
+@pytest.mark.workers(1)
+def test_what_is_typed_in_a_finished_runs_panel_survives_the_stream(page: Page, live_server: Any) -> None:
+    """The event stream opens on a finished run with the state the page already shows: the
+    panel must not be re-rendered then, or the epochs being typed (and the focus) are lost."""
+    api = httpx2.Client(base_url=live_server.url, timeout=30)
+    dataset = api.post("/api/datasets/samples/iris").json()
+    spec = {"dataset_id": dataset["id"], "label": "species", "layers": [{"units": 4}],
+            "training": {"epochs": 2, "early_stopping_patience": None}}
+    experiment = api.post("/api/experiments", json=spec).json()["id"]
+    for _ in range(TRAINING_TIMEOUT_MS // 100):
+        if api.get(f"/api/experiments/{experiment}").json()["status"] == "completed":
+            break
+        page.wait_for_timeout(100)
+
+    panel_requests: list[str] = []
+    page.on("request", lambda request: panel_requests.append(request.url) if "/panel" in request.url else None)
+    with page.expect_request_finished(lambda request: "/events" in request.url):  # it ends after "done"
+        page.goto(f"{live_server.url}/experiments/{experiment}")
+        epochs = page.get_by_label("More epochs")
+        epochs.fill("7")
+        epochs.focus()
+    assert panel_requests == []
+    expect(epochs).to_have_value("7")
+    expect(epochs).to_be_focused()
